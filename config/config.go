@@ -1,0 +1,171 @@
+// Package config is the typed configuration of the app: everything a user sets, read
+// from CDK context (cdk.json and `-c key=value` overrides), with defaults that make a
+// bare `cdk synth` work, and validated before any construct exists.
+//
+// Keys are flat, with dots for nesting (`modelBuild.branch`), so that every field can be
+// overridden on the command line. Values from cdk.json may be JSON strings, numbers or
+// booleans; values from `-c` are always strings. Both are accepted.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+
+	"github.com/sagemaker-mlops-cdk/mlops/constructs/project"
+)
+
+// RemovalPolicy says what a stack deletion does to the data users keep.
+type RemovalPolicy string
+
+const (
+	// Retain keeps the artifact bucket and the model registry when the stack is deleted.
+	Retain RemovalPolicy = "retain"
+	// Destroy deletes them, emptying the bucket first; for sandboxes only.
+	Destroy RemovalPolicy = "destroy"
+)
+
+// Config holds every setting of the app. Build it with Parse or Default; the zero value
+// is not valid.
+type Config struct {
+	// Project is the project identity (keys `projectName`, `projectId`).
+	Project project.Identity
+	// Account and Region pin the project stack to an environment (keys `account`,
+	// `region`). Empty means environment-agnostic: the stack deploys wherever the CDK CLI
+	// credentials point, and synthesis never depends on who runs it.
+	Account string
+	Region  string
+	// RemovalPolicy decides whether the artifact bucket and the model registry survive a
+	// stack deletion (key `removalPolicy`).
+	RemovalPolicy RemovalPolicy
+	// LogRetentionDays bounds how long build logs are kept (key `logRetentionDays`).
+	LogRetentionDays int
+	// NoncurrentVersionExpirationDays is how long the artifact bucket keeps overwritten
+	// object versions (key `artifactNoncurrentVersionExpirationDays`).
+	NoncurrentVersionExpirationDays int
+	// ProcessingInstanceType and TrainingInstanceType are the defaults of the SageMaker
+	// pipeline's instance-type parameters (keys `processingInstanceType`,
+	// `trainingInstanceType`).
+	ProcessingInstanceType string
+	TrainingInstanceType   string
+	// ModelBuild is where the ModelBuild code lives (keys `modelBuild.*`).
+	ModelBuild Repository
+}
+
+// Repository says where one of the project's repositories lives.
+type Repository struct {
+	// Branch is the branch whose pushes start the pipeline (key `<repo>.branch`).
+	Branch string
+}
+
+// Default returns the configuration of a bare synth: the demo project `abalone` with the
+// fixed id `p-abalonedemo1`, everything retained, CodeCommit repositories on `main`.
+func Default() Config {
+	return Config{
+		Project:                         project.Identity{Name: "abalone", ID: "p-abalonedemo1"},
+		RemovalPolicy:                   Retain,
+		LogRetentionDays:                90,
+		NoncurrentVersionExpirationDays: 90,
+		ProcessingInstanceType:          "ml.m5.xlarge",
+		TrainingInstanceType:            "ml.m5.xlarge",
+		ModelBuild:                      Repository{Branch: "main"},
+	}
+}
+
+// Parse reads the configuration from a CDK context map, applies defaults for missing
+// keys and validates the result. Keys this package does not know are rejected, except
+// CDK's own (those starting with `@` or containing `:`), so a typo never goes unnoticed.
+// The error lists every problem, one per line, each naming the key, the value and what
+// is allowed.
+func Parse(context map[string]any) (Config, error) {
+	cfg := Default()
+	var problems []string
+	keys := make([]string, 0, len(context))
+	for key := range context {
+		keys = append(keys, key)
+	}
+	sort.Strings(keys)
+	for _, key := range keys {
+		f, known := fieldsByKey[key]
+		if !known {
+			if !isCDKKey(key) {
+				problems = append(problems, fmt.Sprintf("%s is not a known setting: use one of %s", key, strings.Join(Keys(), ", ")))
+			}
+			continue
+		}
+		raw, err := scalar(context[key])
+		if err == nil {
+			err = f.set(&cfg, raw)
+		}
+		if err == nil {
+			err = f.check(cfg)
+		}
+		if err != nil {
+			problems = append(problems, fmt.Sprintf("%s %q is invalid: %v", key, fmt.Sprint(context[key]), err))
+		}
+	}
+	if len(problems) == 0 {
+		problems = append(problems, cfg.crossFieldProblems()...)
+	}
+	if len(problems) > 0 {
+		return Config{}, errors.New("invalid configuration:\n  " + strings.Join(problems, "\n  "))
+	}
+	return cfg, nil
+}
+
+// Validate checks a configuration built in code (not parsed) with the same rules as
+// Parse.
+func (c Config) Validate() error {
+	var problems []string
+	for _, f := range fields {
+		if err := f.check(c); err != nil {
+			problems = append(problems, fmt.Sprintf("%s %q is invalid: %v", f.key, f.get(c), err))
+		}
+	}
+	problems = append(problems, c.crossFieldProblems()...)
+	if len(problems) > 0 {
+		return errors.New("invalid configuration:\n  " + strings.Join(problems, "\n  "))
+	}
+	return nil
+}
+
+// LogRetention is LogRetentionDays as the CDK's retention value.
+func (c Config) LogRetention() awslogs.RetentionDays { return logRetentions[c.LogRetentionDays] }
+
+// crossFieldProblems reports rules that involve more than one key.
+func (c Config) crossFieldProblems() []string {
+	var problems []string
+	if (c.Account == "") != (c.Region == "") {
+		problems = append(problems, fmt.Sprintf("account %q and region %q must be set together or not at all", c.Account, c.Region))
+	}
+	return problems
+}
+
+// isCDKKey tells the CDK's own context keys (feature flags, lookups, CLI settings)
+// from this app's settings.
+func isCDKKey(key string) bool {
+	return strings.HasPrefix(key, "@") || strings.Contains(key, ":") || key == "acknowledged-issue-numbers"
+}
+
+// scalar turns a context value (a JSON string, number or boolean, or a `-c` string)
+// into its string form.
+func scalar(v any) (string, error) {
+	switch t := v.(type) {
+	case string:
+		return t, nil
+	case bool:
+		return fmt.Sprint(t), nil
+	case float64:
+		if t == float64(int64(t)) {
+			return fmt.Sprint(int64(t)), nil
+		}
+		return fmt.Sprint(t), nil
+	case int, int64:
+		return fmt.Sprint(t), nil
+	default:
+		return "", fmt.Errorf("must be a string, a number or a boolean, not %T", v)
+	}
+}

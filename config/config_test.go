@@ -1,0 +1,130 @@
+package config
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/sagemaker-mlops-cdk/mlops/constructs/project"
+)
+
+func TestParseEmptyContextGivesTheDemoProject(t *testing.T) {
+	cfg, err := Parse(map[string]any{})
+	require.NoError(t, err)
+	assert.Equal(t, project.Identity{Name: "abalone", ID: "p-abalonedemo1"}, cfg.Project)
+	assert.Equal(t, Retain, cfg.RemovalPolicy)
+	assert.Equal(t, 90, cfg.LogRetentionDays)
+	assert.Equal(t, awslogs.RetentionDays_THREE_MONTHS, cfg.LogRetention())
+	assert.Equal(t, "main", cfg.ModelBuild.Branch)
+	assert.Equal(t, "ml.m5.xlarge", cfg.ProcessingInstanceType)
+	assert.Equal(t, "", cfg.Account, "no account by default: the stack stays environment-agnostic")
+	assert.Equal(t, Default(), cfg)
+}
+
+func TestParseIgnoresCDKKeysAndAcceptsStringsNumbersAndBooleans(t *testing.T) {
+	cfg, err := Parse(map[string]any{
+		"@aws-cdk/core:target-partitions":         []any{"aws"},
+		"aws:cdk:enable-path-metadata":            true,
+		"acknowledged-issue-numbers":              []any{1.0},
+		"projectName":                             "churn-model",
+		"projectId":                               "p-0a1b2c3d4e5f",
+		"logRetentionDays":                        "30", // -c values are strings
+		"artifactNoncurrentVersionExpirationDays": 14.0, // cdk.json numbers are float64
+		"removalPolicy":                           "destroy",
+		"account":                                 "123456789012",
+		"region":                                  "eu-west-1",
+		"modelBuild.branch":                       "release/v2",
+		"trainingInstanceType":                    "ml.c5.2xlarge",
+	})
+	require.NoError(t, err)
+	assert.Equal(t, project.Identity{Name: "churn-model", ID: "p-0a1b2c3d4e5f"}, cfg.Project)
+	assert.Equal(t, 30, cfg.LogRetentionDays)
+	assert.Equal(t, awslogs.RetentionDays_ONE_MONTH, cfg.LogRetention())
+	assert.Equal(t, 14, cfg.NoncurrentVersionExpirationDays)
+	assert.Equal(t, Destroy, cfg.RemovalPolicy)
+	assert.Equal(t, "123456789012", cfg.Account)
+	assert.Equal(t, "eu-west-1", cfg.Region)
+	assert.Equal(t, "release/v2", cfg.ModelBuild.Branch)
+	assert.Equal(t, "ml.c5.2xlarge", cfg.TrainingInstanceType)
+	assert.NoError(t, cfg.Validate())
+}
+
+func TestBadValuesNameTheKeyTheValueAndWhatIsAllowed(t *testing.T) {
+	cases := []struct {
+		key  string
+		val  any
+		want string
+	}{
+		{"projectName", "", `projectName "" is invalid: use 1-32 characters, a letter first`},
+		{"projectName", "9lives", `projectName "9lives" is invalid: use 1-32 characters, a letter first`},
+		{"projectName", "trailing-", `projectName "trailing-" is invalid`},
+		{"projectName", "under_score", `projectName "under_score" is invalid`},
+		{"projectName", strings.Repeat("a", 33), `projectName "` + strings.Repeat("a", 33) + `" is invalid: use 1-32 characters`},
+		{"projectId", "abalonedemo1", `projectId "abalonedemo1" is invalid: use "p-" followed by 1-12 lowercase letters or digits`},
+		{"projectId", "p-ABC", `projectId "p-ABC" is invalid: use "p-" followed by 1-12 lowercase letters or digits`},
+		{"projectId", "p-abcdefghijklm", `projectId "p-abcdefghijklm" is invalid`},
+		{"removalPolicy", "snapshot", `removalPolicy "snapshot" is invalid: must be one of retain, destroy`},
+		{"logRetentionDays", "10", `logRetentionDays "10" is invalid: must be one of 1 3 5 7 14 30 60 90 120 150 180 365 400 545 731 1096 1827 2192 2557 2922 3288 3653`},
+		{"logRetentionDays", "ninety", `logRetentionDays "ninety" is invalid: must be a whole number`},
+		{"logRetentionDays", 1.5, `logRetentionDays "1.5" is invalid: must be a whole number`},
+		{"artifactNoncurrentVersionExpirationDays", "0", `artifactNoncurrentVersionExpirationDays "0" is invalid: must be between 1 and 3650`},
+		{"processingInstanceType", "m5.xlarge", `processingInstanceType "m5.xlarge" is invalid: must be a SageMaker instance type such as ml.m5.xlarge`},
+		{"trainingInstanceType", "ml.m5", `trainingInstanceType "ml.m5" is invalid: must be a SageMaker instance type`},
+		{"modelBuild.branch", "feature..x", `modelBuild.branch "feature..x" is invalid: must be a git branch name`},
+		{"modelBuild.branch", "-rf", `modelBuild.branch "-rf" is invalid: must be a git branch name`},
+		{"modelBuild.branch", "has space", `modelBuild.branch "has space" is invalid`},
+		{"account", "12345", `account "12345" is invalid: must be a 12-digit AWS account id`},
+		{"region", "moon-base-1x", `region "moon-base-1x" is invalid: must be an AWS region name such as eu-west-1`},
+		{"projectNmae", "x", `projectNmae is not a known setting: use one of account, artifactNoncurrentVersionExpirationDays,`},
+		{"projectName", map[string]any{"a": 1.0}, `projectName "map[a:1]" is invalid: must be a string, a number or a boolean, not map[string]interface {}`},
+	}
+	for _, tc := range cases {
+		t.Run(tc.key+"="+strings.ReplaceAll(strings.ReplaceAll(fmtValue(tc.val), "/", "_"), " ", "_"), func(t *testing.T) {
+			_, err := Parse(map[string]any{tc.key: tc.val})
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), tc.want)
+			assert.True(t, strings.HasPrefix(err.Error(), "invalid configuration:\n  "), err.Error())
+		})
+	}
+}
+
+func TestCrossFieldRules(t *testing.T) {
+	_, err := Parse(map[string]any{"account": "123456789012"})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), `account "123456789012" and region "" must be set together or not at all`)
+}
+
+func TestEveryProblemIsReportedAtOnce(t *testing.T) {
+	_, err := Parse(map[string]any{"projectName": "1x", "removalPolicy": "keep", "logRetentionDays": "2"})
+	require.Error(t, err)
+	lines := strings.Split(err.Error(), "\n")
+	assert.Len(t, lines, 4, err.Error())
+}
+
+func TestValidateAppliesTheSameRulesToConfigsBuiltInCode(t *testing.T) {
+	cfg := Default()
+	cfg.Project.Name = "bad name"
+	cfg.LogRetentionDays = 2
+	err := cfg.Validate()
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), `projectName "bad name" is invalid`)
+	assert.Contains(t, err.Error(), `logRetentionDays "2" is invalid`)
+	assert.NoError(t, Default().Validate())
+}
+
+func TestKeysAreSortedAndUnique(t *testing.T) {
+	keys := Keys()
+	assert.IsIncreasing(t, keys)
+	assert.Len(t, fieldsByKey, len(fields), "duplicate key in the fields table")
+}
+
+func fmtValue(v any) string {
+	s, err := scalar(v)
+	if err != nil {
+		return "non-scalar"
+	}
+	return s
+}

@@ -1,0 +1,168 @@
+package config
+
+import (
+	"fmt"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+
+	"github.com/sagemaker-mlops-cdk/mlops/constructs/project"
+)
+
+// field is one configuration key: how to read it into a Config, how to print its value
+// and the rule the value must follow.
+type field struct {
+	key   string
+	get   func(Config) string
+	set   func(*Config, string) error
+	check func(Config) error
+}
+
+// fields lists every key, in the order the README documents them.
+var fields = []field{
+	stringField("projectName", func(c *Config) *string { return &c.Project.Name }, project.CheckName),
+	stringField("projectId", func(c *Config) *string { return &c.Project.ID }, project.CheckID),
+	stringField("account", func(c *Config) *string { return &c.Account }, optional(matches(accountPattern, "a 12-digit AWS account id"))),
+	stringField("region", func(c *Config) *string { return &c.Region }, optional(matches(regionPattern, "an AWS region name such as eu-west-1"))),
+	stringField("removalPolicy", func(c *Config) *string { return (*string)(&c.RemovalPolicy) }, oneOf(string(Retain), string(Destroy))),
+	intField("logRetentionDays", func(c *Config) *int { return &c.LogRetentionDays }, intIn(logRetentionDays...)),
+	intField("artifactNoncurrentVersionExpirationDays", func(c *Config) *int { return &c.NoncurrentVersionExpirationDays }, intRange(1, 3650)),
+	stringField("processingInstanceType", func(c *Config) *string { return &c.ProcessingInstanceType }, matches(instanceTypePattern, instanceTypeRule)),
+	stringField("trainingInstanceType", func(c *Config) *string { return &c.TrainingInstanceType }, matches(instanceTypePattern, instanceTypeRule)),
+	stringField("modelBuild.branch", func(c *Config) *string { return &c.ModelBuild.Branch }, branchName),
+}
+
+var fieldsByKey = func() map[string]field {
+	m := make(map[string]field, len(fields))
+	for _, f := range fields {
+		m[f.key] = f
+	}
+	return m
+}()
+
+// Keys returns every configuration key, sorted.
+func Keys() []string {
+	keys := make([]string, 0, len(fields))
+	for _, f := range fields {
+		keys = append(keys, f.key)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+var (
+	accountPattern      = regexp.MustCompile(`^[0-9]{12}$`)
+	regionPattern       = regexp.MustCompile(`^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9]$`)
+	instanceTypePattern = regexp.MustCompile(`^ml\.[a-z0-9]+\.[a-z0-9]+$`)
+	instanceTypeRule    = "a SageMaker instance type such as ml.m5.xlarge"
+	branchPattern       = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9._/-]{0,99}$`)
+)
+
+// logRetentions maps the retention periods CloudWatch Logs accepts to the CDK's names.
+var logRetentions = map[int]awslogs.RetentionDays{
+	1: awslogs.RetentionDays_ONE_DAY, 3: awslogs.RetentionDays_THREE_DAYS, 5: awslogs.RetentionDays_FIVE_DAYS,
+	7: awslogs.RetentionDays_ONE_WEEK, 14: awslogs.RetentionDays_TWO_WEEKS, 30: awslogs.RetentionDays_ONE_MONTH,
+	60: awslogs.RetentionDays_TWO_MONTHS, 90: awslogs.RetentionDays_THREE_MONTHS, 120: awslogs.RetentionDays_FOUR_MONTHS,
+	150: awslogs.RetentionDays_FIVE_MONTHS, 180: awslogs.RetentionDays_SIX_MONTHS, 365: awslogs.RetentionDays_ONE_YEAR,
+	400: awslogs.RetentionDays_THIRTEEN_MONTHS, 545: awslogs.RetentionDays_EIGHTEEN_MONTHS, 731: awslogs.RetentionDays_TWO_YEARS,
+	1096: awslogs.RetentionDays_THREE_YEARS, 1827: awslogs.RetentionDays_FIVE_YEARS, 2192: awslogs.RetentionDays_SIX_YEARS,
+	2557: awslogs.RetentionDays_SEVEN_YEARS, 2922: awslogs.RetentionDays_EIGHT_YEARS, 3288: awslogs.RetentionDays_NINE_YEARS,
+	3653: awslogs.RetentionDays_TEN_YEARS,
+}
+
+// logRetentionDays are the keys of logRetentions, sorted.
+var logRetentionDays = func() []int {
+	days := make([]int, 0, len(logRetentions))
+	for d := range logRetentions {
+		days = append(days, d)
+	}
+	sort.Ints(days)
+	return days
+}()
+
+func stringField(key string, ptr func(*Config) *string, rule func(string) error) field {
+	return field{
+		key:   key,
+		get:   func(c Config) string { return *ptr(&c) },
+		set:   func(c *Config, v string) error { *ptr(c) = v; return nil },
+		check: func(c Config) error { return rule(*ptr(&c)) },
+	}
+}
+
+func intField(key string, ptr func(*Config) *int, rule func(int) error) field {
+	return field{
+		key: key,
+		get: func(c Config) string { return strconv.Itoa(*ptr(&c)) },
+		set: func(c *Config, v string) error {
+			n, err := strconv.Atoi(strings.TrimSpace(v))
+			if err != nil {
+				return fmt.Errorf("must be a whole number")
+			}
+			*ptr(c) = n
+			return nil
+		},
+		check: func(c Config) error { return rule(*ptr(&c)) },
+	}
+}
+
+func oneOf(allowed ...string) func(string) error {
+	return func(v string) error {
+		for _, a := range allowed {
+			if v == a {
+				return nil
+			}
+		}
+		return fmt.Errorf("must be one of %s", strings.Join(allowed, ", "))
+	}
+}
+
+func matches(re *regexp.Regexp, what string) func(string) error {
+	return func(v string) error {
+		if !re.MatchString(v) {
+			return fmt.Errorf("must be %s", what)
+		}
+		return nil
+	}
+}
+
+// optional lets the empty string through and applies rule to anything else.
+func optional(rule func(string) error) func(string) error {
+	return func(v string) error {
+		if v == "" {
+			return nil
+		}
+		return rule(v)
+	}
+}
+
+func intRange(lo, hi int) func(int) error {
+	return func(n int) error {
+		if n < lo || n > hi {
+			return fmt.Errorf("must be between %d and %d", lo, hi)
+		}
+		return nil
+	}
+}
+
+func intIn(allowed ...int) func(int) error {
+	return func(n int) error {
+		for _, a := range allowed {
+			if n == a {
+				return nil
+			}
+		}
+		return fmt.Errorf("must be one of %s", strings.Trim(fmt.Sprint(allowed), "[]"))
+	}
+}
+
+// branchName accepts the branch names git accepts that are also safe in event patterns
+// and shell commands.
+func branchName(v string) error {
+	if !branchPattern.MatchString(v) || strings.Contains(v, "..") || strings.HasSuffix(v, "/") || strings.HasSuffix(v, ".lock") || strings.Contains(v, "//") {
+		return fmt.Errorf("must be a git branch name of letters, digits and . _ / - (at most 100 characters, not starting with . - or /, without .., //, a trailing / or .lock)")
+	}
+	return nil
+}
