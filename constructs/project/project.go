@@ -1,0 +1,129 @@
+// Package project holds the identity of a SageMaker MLOps project (its name and id),
+// the resource names derived from it and the tags every resource of the project carries.
+//
+// The naming follows SageMaker's own "build, train, deploy" project template, with the
+// project id in every name that must be unique per account and region (the original
+// left it out of endpoint names, so two projects with the same name collided).
+package project
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+)
+
+// Tag keys SageMaker Studio uses to relate resources to a project.
+const (
+	TagProjectName = "sagemaker:project-name"
+	TagProjectID   = "sagemaker:project-id"
+)
+
+// MaxNameLength is the longest project name SageMaker accepts.
+const MaxNameLength = 32
+
+// NamePattern is the rule SageMaker applies to project names (with MaxNameLength):
+// a letter first, then letters and digits, hyphens only between them.
+var NamePattern = regexp.MustCompile(`^[a-zA-Z](-*[a-zA-Z0-9])*$`)
+
+// IDPattern is the rule for project ids: `p-` followed by 1 to 12 lowercase letters or
+// digits, the form of SageMaker's own project ids. The bound keeps every derived name
+// (bucket, endpoint, rule, stack) within its service's length limit.
+var IDPattern = regexp.MustCompile(`^p-[a-z0-9]{1,12}$`)
+
+// Identity names one project. Every construct of this library derives its resource
+// names and tags from it.
+type Identity struct {
+	// Name is the project name, 1-MaxNameLength characters matching NamePattern.
+	Name string
+	// ID is the project id, matching IDPattern.
+	ID string
+}
+
+// CheckName says why name is not a valid project name, or returns nil.
+func CheckName(name string) error {
+	if len(name) > MaxNameLength || !NamePattern.MatchString(name) {
+		return fmt.Errorf("use 1-%d characters, a letter first, then letters, digits and hyphens, no hyphen at the end (pattern %s)", MaxNameLength, NamePattern)
+	}
+	return nil
+}
+
+// CheckID says why id is not a valid project id, or returns nil.
+func CheckID(id string) error {
+	if !IDPattern.MatchString(id) {
+		return fmt.Errorf("use \"p-\" followed by 1-12 lowercase letters or digits (pattern %s)", IDPattern)
+	}
+	return nil
+}
+
+// Validate reports the first field of the identity that breaks its rule, naming the
+// field, the value and what is allowed.
+func (i Identity) Validate() error {
+	if err := CheckName(i.Name); err != nil {
+		return fmt.Errorf("projectName %q is invalid: %w", i.Name, err)
+	}
+	if err := CheckID(i.ID); err != nil {
+		return fmt.Errorf("projectId %q is invalid: %w", i.ID, err)
+	}
+	return nil
+}
+
+// MustValidate panics with the message of Validate when the identity is invalid.
+// Constructs call it so that a bad identity stops synthesis before any resource exists.
+func (i Identity) MustValidate() {
+	if err := i.Validate(); err != nil {
+		panic(err.Error())
+	}
+}
+
+// NameID is `<name>-<id>`: the model package group, the SageMaker pipeline and the
+// prefix of endpoint names.
+func (i Identity) NameID() string { return i.Name + "-" + i.ID }
+
+// ResourceName is `sagemaker-<name>-<id>-<suffix>`, the pattern of repositories, build
+// projects, pipelines and stacks.
+func (i Identity) ResourceName(suffix string) string {
+	return "sagemaker-" + i.NameID() + "-" + suffix
+}
+
+// BucketName is the artifact bucket's name, `sagemaker-project-<id>`.
+func (i Identity) BucketName() string { return "sagemaker-project-" + i.ID }
+
+// ModelPackageGroupName is the model registry group, `<name>-<id>`.
+func (i Identity) ModelPackageGroupName() string { return i.NameID() }
+
+// PipelineName is the SageMaker pipeline the ModelBuild code upserts, `<name>-<id>`.
+func (i Identity) PipelineName() string { return i.NameID() }
+
+// EndpointName is a stage's SageMaker endpoint, `<name>-<id>-<stage>`.
+func (i Identity) EndpointName(stage string) string { return i.NameID() + "-" + stage }
+
+// DeployStackName is the CloudFormation stack of a stage's endpoint,
+// `sagemaker-<name>-<id>-deploy-<stage>`.
+func (i Identity) DeployStackName(stage string) string { return i.ResourceName("deploy-" + stage) }
+
+// Tags returns the project tags as a map, for APIs that take tags as data.
+func (i Identity) Tags() map[string]string {
+	return map[string]string{TagProjectName: i.Name, TagProjectID: i.ID}
+}
+
+// ApplyTags tags every taggable resource below scope with the project name and id.
+func (i Identity) ApplyTags(scope constructs.IConstruct) {
+	tags := awscdk.Tags_Of(scope)
+	tags.Add(jsii.String(TagProjectName), jsii.String(i.Name), nil)
+	tags.Add(jsii.String(TagProjectID), jsii.String(i.ID), nil)
+}
+
+// SageMakerArn formats the ARN of a SageMaker resource in scope's stack. SageMaker
+// lowercases resource names in ARNs and IAM compares ARNs case-sensitively, so the name
+// is lowercased; a name may end in a `*` wildcard.
+func SageMakerArn(scope constructs.IConstruct, resourceType, name string) *string {
+	return awscdk.Stack_Of(scope).FormatArn(&awscdk.ArnComponents{
+		Service:      jsii.String("sagemaker"),
+		Resource:     jsii.String(resourceType),
+		ResourceName: jsii.String(strings.ToLower(name)),
+	})
+}

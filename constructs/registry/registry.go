@@ -1,0 +1,97 @@
+// Package registry provides the project's model registry: an explicit SageMaker model
+// package group (the original template left it to be created implicitly by the first
+// registration, so nothing could reference or protect it) with grants for the roles that
+// read, register and approve model versions.
+package registry
+
+import (
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssagemaker"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/sagemaker-mlops-cdk/mlops/constructs/project"
+)
+
+// ModelRegistryProps configures a ModelRegistry.
+type ModelRegistryProps struct {
+	// Project names the group `<name>-<id>`. Required.
+	Project project.Identity
+	// Description of the group. Default: names the project.
+	Description string
+	// RemovalPolicy decides what a stack deletion does to the group. Default:
+	// awscdk.RemovalPolicy_RETAIN. With awscdk.RemovalPolicy_DESTROY, CloudFormation
+	// deletes the group, which SageMaker refuses while it still holds model versions.
+	RemovalPolicy awscdk.RemovalPolicy
+}
+
+// ModelRegistry is the project's model package group.
+type ModelRegistry struct {
+	constructs.Construct
+	// Group is the CloudFormation resource of the group.
+	Group awssagemaker.CfnModelPackageGroup
+	// GroupName is `<name>-<id>`.
+	GroupName string
+	// GroupArn is the group's ARN.
+	GroupArn *string
+	// PackagesArn matches every model version of the group.
+	PackagesArn *string
+}
+
+// NewModelRegistry creates the model package group. It panics when Project is invalid.
+func NewModelRegistry(scope constructs.Construct, id string, props *ModelRegistryProps) *ModelRegistry {
+	props.Project.MustValidate()
+	name := props.Project.ModelPackageGroupName()
+	description := props.Description
+	if description == "" {
+		description = "Model versions of SageMaker project " + props.Project.Name + " (" + props.Project.ID + ")"
+	}
+	removal := props.RemovalPolicy
+	if removal == "" {
+		removal = awscdk.RemovalPolicy_RETAIN
+	}
+	c := constructs.NewConstruct(scope, &id)
+	group := awssagemaker.NewCfnModelPackageGroup(c, jsii.String("Group"), &awssagemaker.CfnModelPackageGroupProps{
+		ModelPackageGroupName:        jsii.String(name),
+		ModelPackageGroupDescription: jsii.String(description),
+	})
+	group.ApplyRemovalPolicy(removal, nil)
+	return &ModelRegistry{
+		Construct:   c,
+		Group:       group,
+		GroupName:   name,
+		GroupArn:    project.SageMakerArn(c, "model-package-group", name),
+		PackagesArn: project.SageMakerArn(c, "model-package", name+"/*"),
+	}
+}
+
+// GrantRead lets grantee describe the group and its model versions and list them.
+// ListModelPackages supports no resource-level permissions, so that one action is
+// granted on `*`.
+func (r *ModelRegistry) GrantRead(grantee awsiam.IGrantable) {
+	r.grant(grantee, []*string{r.GroupArn, r.PackagesArn}, "sagemaker:DescribeModelPackageGroup", "sagemaker:DescribeModelPackage")
+	awsiam.Grant_AddToPrincipal(&awsiam.GrantOnPrincipalOptions{
+		Grantee:      grantee,
+		Actions:      jsii.Strings("sagemaker:ListModelPackages"),
+		ResourceArns: jsii.Strings("*"),
+	})
+}
+
+// GrantRegister lets grantee register (and tag) new model versions in the group.
+func (r *ModelRegistry) GrantRegister(grantee awsiam.IGrantable) {
+	r.grant(grantee, []*string{r.GroupArn, r.PackagesArn}, "sagemaker:CreateModelPackage", "sagemaker:AddTags", "sagemaker:DescribeModelPackage", "sagemaker:DescribeModelPackageGroup")
+}
+
+// GrantApprove lets grantee change the approval status of the group's model versions.
+func (r *ModelRegistry) GrantApprove(grantee awsiam.IGrantable) {
+	r.grant(grantee, []*string{r.PackagesArn}, "sagemaker:UpdateModelPackage", "sagemaker:DescribeModelPackage")
+}
+
+func (r *ModelRegistry) grant(grantee awsiam.IGrantable, arns []*string, actions ...string) {
+	awsiam.Grant_AddToPrincipal(&awsiam.GrantOnPrincipalOptions{
+		Grantee:      grantee,
+		Actions:      jsii.Strings(actions...),
+		ResourceArns: &arns,
+	})
+}
