@@ -1,0 +1,83 @@
+// Package buildproject creates the CodeBuild projects of the project's pipelines with
+// the settings they all share: the current standard Linux image, artifacts and logs
+// encrypted with the project's key, a log group whose retention is bounded, and the
+// cdk-nag reasons for what CodeBuild itself requires.
+package buildproject
+
+import (
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscodebuild"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+)
+
+// Props configures a build project.
+type Props struct {
+	// Name is the CodeBuild project name. Required.
+	Name string
+	// Description of the project.
+	Description string
+	// Key encrypts build artifacts and the log group; its policy is extended to let
+	// CloudWatch Logs use it for this project's log group only. Required.
+	Key awskms.Key
+	// Timeout of one build. Required.
+	Timeout awscdk.Duration
+	// LogRetention bounds how long build logs are kept. Required.
+	LogRetention awslogs.RetentionDays
+	// BuildSpec of the project. Required.
+	BuildSpec awscodebuild.BuildSpec
+	// Environment variables of every build; values may be tokens.
+	Environment map[string]*string
+	// Cache of the project. Default: none.
+	Cache awscodebuild.Cache
+}
+
+// New creates the project and its log group `/aws/codebuild/<name>`.
+func New(scope constructs.Construct, id string, props *Props) awscodebuild.PipelineProject {
+	logGroupName := "/aws/codebuild/" + props.Name
+	stack := awscdk.Stack_Of(scope)
+	logGroupArn := stack.FormatArn(&awscdk.ArnComponents{
+		Service:      jsii.String("logs"),
+		Resource:     jsii.String("log-group"),
+		ResourceName: jsii.String(logGroupName),
+		ArnFormat:    awscdk.ArnFormat_COLON_RESOURCE_NAME,
+	})
+	props.Key.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:        jsii.String("CloudWatchLogsFor" + id),
+		Principals: &[]awsiam.IPrincipal{awsiam.NewServicePrincipal(jsii.String("logs."+*stack.Region()+".amazonaws.com"), nil)},
+		Actions:    jsii.Strings("kms:Encrypt", "kms:Decrypt", "kms:ReEncryptFrom", "kms:ReEncryptTo", "kms:GenerateDataKey", "kms:GenerateDataKeyWithoutPlaintext", "kms:DescribeKey"),
+		Resources:  jsii.Strings("*"),
+		Conditions: &map[string]interface{}{
+			"ArnEquals": map[string]interface{}{"kms:EncryptionContext:aws:logs:arn": logGroupArn},
+		},
+	}), nil)
+	logGroup := awslogs.NewLogGroup(scope, jsii.String(id+"Logs"), &awslogs.LogGroupProps{
+		LogGroupName:  jsii.String(logGroupName),
+		Retention:     props.LogRetention,
+		EncryptionKey: props.Key,
+		RemovalPolicy: awscdk.RemovalPolicy_DESTROY,
+	})
+	env := make(map[string]*awscodebuild.BuildEnvironmentVariable, len(props.Environment))
+	for name, value := range props.Environment {
+		env[name] = &awscodebuild.BuildEnvironmentVariable{Value: value}
+	}
+	return awscodebuild.NewPipelineProject(scope, &id, &awscodebuild.PipelineProjectProps{
+		ProjectName:          jsii.String(props.Name),
+		Description:          jsii.String(props.Description),
+		BuildSpec:            props.BuildSpec,
+		EncryptionKey:        props.Key,
+		Timeout:              props.Timeout,
+		Cache:                props.Cache,
+		EnvironmentVariables: &env,
+		Environment: &awscodebuild.BuildEnvironment{
+			BuildImage:  awscodebuild.LinuxBuildImage_STANDARD_7_0(),
+			ComputeType: awscodebuild.ComputeType_SMALL,
+		},
+		Logging: &awscodebuild.LoggingOptions{
+			CloudWatch: &awscodebuild.CloudWatchLoggingOptions{LogGroup: logGroup},
+		},
+	})
+}
