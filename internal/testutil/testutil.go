@@ -1,0 +1,154 @@
+// Package testutil is what the Go tests of this module share: a CDK app configured like
+// the deployed one (the feature flags of cdk.json), one synthesis per stack turned into
+// plain Go values, and small finders over a template.
+package testutil
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"testing"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
+
+	"github.com/sagemaker-mlops-cdk/mlops/internal/jsiiclose"
+)
+
+// Main runs a package's tests and stops the jsii runtime once, after all of them.
+func Main(m *testing.M) {
+	code := m.Run()
+	jsiiclose.Close()
+	os.Exit(code)
+}
+
+// RepoRoot is the module's root directory.
+func RepoRoot() string {
+	_, file, _, _ := runtime.Caller(0)
+	return filepath.Join(filepath.Dir(file), "..", "..")
+}
+
+// cliContext is the context the CDK CLI adds to every `cdk synth` by default, so that
+// tests synthesize exactly what the CLI writes.
+var cliContext = map[string]any{
+	"aws:cdk:enable-path-metadata":  true,
+	"aws:cdk:enable-asset-metadata": true,
+	"aws:cdk:version-reporting":     true,
+	"aws:cdk:bundling-stacks":       []any{"**"},
+}
+
+// CDKContext returns the context of cdk.json (the feature flags the app deploys with)
+// and of the CDK CLI, merged with extra, which wins.
+func CDKContext(t testing.TB, extra map[string]any) map[string]any {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(RepoRoot(), "cdk.json"))
+	if err != nil {
+		t.Fatalf("read cdk.json: %v", err)
+	}
+	var cdk struct {
+		Context map[string]any `json:"context"`
+	}
+	if err := json.Unmarshal(data, &cdk); err != nil {
+		t.Fatalf("parse cdk.json: %v", err)
+	}
+	for k, v := range cliContext {
+		cdk.Context[k] = v
+	}
+	for k, v := range extra {
+		cdk.Context[k] = v
+	}
+	return cdk.Context
+}
+
+// NewApp returns an app with the cdk.json context plus extra, writing its cloud
+// assembly to outdir, or to a temporary directory of the test when outdir is empty.
+func NewApp(t testing.TB, outdir string, extra map[string]any) awscdk.App {
+	t.Helper()
+	ctx := CDKContext(t, extra)
+	if outdir == "" {
+		outdir = t.TempDir()
+	}
+	return awscdk.NewApp(&awscdk.AppProps{Context: &ctx, Outdir: &outdir})
+}
+
+// Template is a synthesized CloudFormation template as plain Go values.
+type Template map[string]any
+
+// Synth synthesizes stack once and returns its template.
+func Synth(t testing.TB, stack awscdk.Stack) Template {
+	t.Helper()
+	raw := assertions.Template_FromStack(stack, nil).ToJSON()
+	data, err := json.Marshal(raw)
+	if err != nil {
+		t.Fatalf("marshal template: %v", err)
+	}
+	var tpl Template
+	if err := json.Unmarshal(data, &tpl); err != nil {
+		t.Fatalf("unmarshal template: %v", err)
+	}
+	return tpl
+}
+
+// Resource is one template resource with its logical id.
+type Resource struct {
+	LogicalID  string
+	Type       string
+	Properties map[string]any
+	Raw        map[string]any
+}
+
+// Resources returns the template's resources of type typ, sorted by logical id.
+func (tpl Template) Resources(typ string) []Resource {
+	all, _ := tpl["Resources"].(map[string]any)
+	var out []Resource
+	for id, r := range all {
+		res, _ := r.(map[string]any)
+		if res["Type"] != typ {
+			continue
+		}
+		props, _ := res["Properties"].(map[string]any)
+		out = append(out, Resource{LogicalID: id, Type: typ, Properties: props, Raw: res})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].LogicalID < out[j].LogicalID })
+	return out
+}
+
+// One returns the only resource of type typ, failing the test when there is not
+// exactly one.
+func (tpl Template) One(t testing.TB, typ string) Resource {
+	t.Helper()
+	rs := tpl.Resources(typ)
+	if len(rs) != 1 {
+		t.Fatalf("want exactly one %s, found %d", typ, len(rs))
+	}
+	return rs[0]
+}
+
+// Resource returns the resource with the given logical id.
+func (tpl Template) Resource(t testing.TB, logicalID string) Resource {
+	t.Helper()
+	all, _ := tpl["Resources"].(map[string]any)
+	res, ok := all[logicalID].(map[string]any)
+	if !ok {
+		t.Fatalf("no resource %s", logicalID)
+	}
+	typ, _ := res["Type"].(string)
+	props, _ := res["Properties"].(map[string]any)
+	return Resource{LogicalID: logicalID, Type: typ, Properties: props, Raw: res}
+}
+
+// Types returns the set of resource types in the template.
+func (tpl Template) Types() map[string]int {
+	all, _ := tpl["Resources"].(map[string]any)
+	out := map[string]int{}
+	for _, r := range all {
+		res, _ := r.(map[string]any)
+		typ, _ := res["Type"].(string)
+		out[typ]++
+	}
+	return out
+}
+
+func strPtr(s string) *string { return &s }

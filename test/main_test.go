@@ -1,0 +1,62 @@
+// Package test holds the tests of the whole app: every configuration synthesized once
+// with cdk-nag's AwsSolutions checks, then checked by cdk-nag, cfn-lint and for
+// determinism, and the app run through the real CDK CLI.
+package test
+
+import (
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+
+	"github.com/sagemaker-mlops-cdk/mlops/internal/jsiiclose"
+)
+
+// workDir holds the cloud assemblies of the package's syntheses until the tests end.
+var workDir string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "mlops-app-test-")
+	if err != nil {
+		panic(err)
+	}
+	workDir = dir
+	code := m.Run()
+	jsiiclose.Close()
+	_ = os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// configurations are the app configurations every whole-app check runs on, as CDK
+// context (on top of cdk.json's).
+var configurations = map[string]map[string]any{
+	"default": nil,
+	"sandbox": {
+		"projectName": "Sandbox-Churn", "projectId": "p-sandbox01", "removalPolicy": "destroy",
+		"logRetentionDays": "7", "modelBuild.branch": "develop",
+		"account": "111111111111", "region": "eu-west-1",
+	},
+}
+
+var (
+	synthMu     sync.Mutex
+	synthesized = map[string]synthesis{}
+)
+
+// synthesizedConfig synthesizes the named configuration the first time it is asked
+// for, and returns the same synthesis afterwards.
+func synthesizedConfig(t *testing.T, name string) synthesis {
+	t.Helper()
+	synthMu.Lock()
+	defer synthMu.Unlock()
+	if s, ok := synthesized[name]; ok {
+		return s
+	}
+	context, ok := configurations[name]
+	if !ok {
+		t.Fatalf("no configuration %q", name)
+	}
+	s := synthWithNag(t, filepath.Join(workDir, name), context)
+	synthesized[name] = s
+	return s
+}

@@ -1,0 +1,147 @@
+package test
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/jsii-runtime-go"
+	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
+	"github.com/stretchr/testify/require"
+
+	"github.com/sagemaker-mlops-cdk/mlops/config"
+	"github.com/sagemaker-mlops-cdk/mlops/internal/testutil"
+	"github.com/sagemaker-mlops-cdk/mlops/stacks"
+)
+
+// nagLine is one line of a cdk-nag JSON report.
+type nagLine struct {
+	RuleID          string `json:"ruleId"`
+	ResourceID      string `json:"resourceId"`
+	Compliance      string `json:"compliance"`
+	ExceptionReason string `json:"exceptionReason"`
+}
+
+// synthesis is one configuration of the app synthesized with cdk-nag.
+type synthesis struct {
+	// dir is the cloud assembly directory.
+	dir string
+	// templates are the synthesized templates by file name.
+	templates map[string]testutil.Template
+	// problems are the error and warning annotations of the synthesis (cdk-nag reports
+	// unsuppressed findings as such annotations), one line each.
+	problems []string
+	// nag is every line of cdk-nag's reports, compliant, suppressed or not.
+	nag []nagLine
+}
+
+// synthWithNag builds the app for context, runs cdk-nag's AwsSolutions checks on it and
+// synthesizes it into dir. Error annotations make the CDK refuse to
+// finish synthesis; they are then read from its validation report rather than lost in
+// the panic.
+func synthWithNag(t *testing.T, dir string, context map[string]any) synthesis {
+	t.Helper()
+	cfg, err := config.Parse(context)
+	require.NoError(t, err)
+	app := testutil.NewApp(t, dir, context)
+	awscdk.Aspects_Of(app).Add(cdknag.NewAwsSolutionsChecks(&cdknag.NagPackProps{
+		Reports:       jsii.Bool(true),
+		ReportFormats: &[]cdknag.NagReportFormat{cdknag.NagReportFormat_JSON},
+	}), nil)
+	stacks.NewProject(app, cfg)
+	s := synthesis{dir: *app.Outdir(), templates: map[string]testutil.Template{}}
+	failed := false
+	func() {
+		defer func() {
+			if r := recover(); r != nil {
+				if !strings.Contains(fmt.Sprint(r), "ValidationFailed") {
+					panic(r)
+				}
+				failed = true
+			}
+		}()
+		app.Synth(nil)
+	}()
+	if failed {
+		s.problems = validationViolations(t, s.dir)
+	} else {
+		s.problems = manifestProblems(t, s.dir)
+	}
+	paths, err := filepath.Glob(filepath.Join(s.dir, "*.template.json"))
+	require.NoError(t, err)
+	for _, path := range paths {
+		s.templates[filepath.Base(path)] = readJSON[testutil.Template](t, path)
+	}
+	reports, err := filepath.Glob(filepath.Join(s.dir, "AwsSolutions-*-NagReport.json"))
+	require.NoError(t, err)
+	for _, path := range reports {
+		s.nag = append(s.nag, readJSON[struct {
+			Lines []nagLine `json:"lines"`
+		}](t, path).Lines...)
+	}
+	return s
+}
+
+// validationViolations lists the violations of the CDK's validation report.
+func validationViolations(t *testing.T, dir string) []string {
+	report := readJSON[struct {
+		PluginReports []struct {
+			Violations []struct {
+				Description         string `json:"description"`
+				ViolatingConstructs []struct {
+					ConstructPath string `json:"constructPath"`
+				} `json:"violatingConstructs"`
+			} `json:"violations"`
+		} `json:"pluginReports"`
+	}](t, filepath.Join(dir, "validation-report.json"))
+	var out []string
+	for _, p := range report.PluginReports {
+		for _, v := range p.Violations {
+			rule, _, _ := strings.Cut(v.Description, ": ")
+			for _, c := range v.ViolatingConstructs {
+				out = append(out, rule+" at "+c.ConstructPath)
+			}
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// manifestProblems lists the error and warning annotations of a cloud assembly.
+func manifestProblems(t *testing.T, dir string) []string {
+	manifest := readJSON[struct {
+		Artifacts map[string]struct {
+			Metadata map[string][]struct {
+				Type string `json:"type"`
+				Data any    `json:"data"`
+			} `json:"metadata"`
+		} `json:"artifacts"`
+	}](t, filepath.Join(dir, "manifest.json"))
+	var out []string
+	for _, a := range manifest.Artifacts {
+		for path, entries := range a.Metadata {
+			for _, e := range entries {
+				if e.Type == "aws:cdk:error" || e.Type == "aws:cdk:warning" {
+					first, _, _ := strings.Cut(fmt.Sprint(e.Data), "\n")
+					out = append(out, e.Type+" "+first+" at "+path)
+				}
+			}
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+func readJSON[T any](t *testing.T, path string) T {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	require.NoError(t, err)
+	var v T
+	require.NoError(t, json.Unmarshal(data, &v), path)
+	return v
+}
