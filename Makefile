@@ -41,8 +41,10 @@ lint: $(TOOLS)/.go-modules ## gofmt and go vet.
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$unformatted" ]; then echo "gofmt would change: $$unformatted"; exit 1; fi
 	go vet ./...
 
+# JSII_DEPRECATED=fail makes any use of a deprecated CDK API fail the tests, since the
+# jsii runtime would otherwise print a warning on every synth.
 test-go: deps ## Go tests: unit, synth assertions, cfn-lint, cdk-nag, the CDK CLI.
-	go test -count=1 ./...
+	JSII_DEPRECATED=fail go test -count=1 ./...
 
 test-python: $(VENV)/.installed ## Python tests of the seed code and the seeding tools.
 	$(VENV)/bin/python -m pytest -q test/seeding

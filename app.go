@@ -11,7 +11,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 
 	"github.com/sagemaker-mlops-cdk/mlops/config"
-	"github.com/sagemaker-mlops-cdk/mlops/internal/jsiiclose"
+	"github.com/sagemaker-mlops-cdk/mlops/jsiiclose"
 	"github.com/sagemaker-mlops-cdk/mlops/stacks"
 )
 

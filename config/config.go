@@ -53,16 +53,113 @@ type Config struct {
 	TrainingInstanceType   string
 	// ModelBuild is where the ModelBuild code lives (keys `modelBuild.*`).
 	ModelBuild Repository
+	// ModelDeploy is where the ModelDeploy code lives (keys `modelDeploy.*`).
+	ModelDeploy Repository
+	// Staging and Prod are the deployment stages (keys `staging.*`, `prod.*`).
+	Staging Stage
+	Prod    Stage
+	// ModelPackageArn is the model version the app's own endpoint stacks serve (key
+	// `modelPackageArn`). Empty means they take it as the CloudFormation parameter
+	// ModelPackageArn. The deploy pipeline always passes the newest approved version.
+	ModelPackageArn string
+	// TestGate configures the staging test gate (keys `testGate.*`).
+	TestGate TestGate
 }
 
-// Repository says where one of the project's repositories lives.
+// Hosting is how an endpoint runs its model.
+type Hosting string
+
+const (
+	// Instances hosts on provisioned instances.
+	Instances Hosting = "instance"
+	// Serverless hosts on serverless capacity that scales to zero.
+	Serverless Hosting = "serverless"
+)
+
+// Stage configures one deployment stage's endpoint.
+type Stage struct {
+	// Hosting is instance or serverless (key `<stage>.hosting`).
+	Hosting Hosting
+	// InstanceType and InstanceCount size instance hosting (keys
+	// `<stage>.instanceType`, `<stage>.instanceCount`).
+	InstanceType  string
+	InstanceCount int
+	// AutoscalingMinCapacity, AutoscalingMaxCapacity and
+	// AutoscalingTargetInvocations configure target tracking on invocations per
+	// instance; a maximum of 0 turns autoscaling off (keys
+	// `<stage>.autoscaling.minCapacity`, `.maxCapacity`,
+	// `.targetInvocationsPerInstance`).
+	AutoscalingMinCapacity       int
+	AutoscalingMaxCapacity       int
+	AutoscalingTargetInvocations int
+	// ServerlessMemorySizeMiB and ServerlessMaxConcurrency size serverless hosting
+	// (keys `<stage>.serverless.memorySizeMiB`, `.maxConcurrency`).
+	ServerlessMemorySizeMiB  int
+	ServerlessMaxConcurrency int
+	// DataCapture turns request and response capture on (key
+	// `<stage>.dataCapture.enabled`), sampling DataCaptureSamplingPercentage percent
+	// of requests (key `.samplingPercentage`) into the artifact bucket under
+	// DataCapturePrefix (key `.prefix`, default `datacapture-<stage>`).
+	DataCapture                   bool
+	DataCaptureSamplingPercentage int
+	DataCapturePrefix             string
+}
+
+// TestGate configures the staging test gate.
+type TestGate struct {
+	// Invocations is how many times the gate invokes the staging endpoint, at least 20
+	// (key `testGate.invocations`).
+	Invocations int
+	// P95LatencyMs is the latency budget the 95th percentile of invocations must meet,
+	// in milliseconds (key `testGate.p95LatencyMs`).
+	P95LatencyMs int
+}
+
+// SourceKind is where a repository lives.
+type SourceKind string
+
+const (
+	// CodeCommit is an AWS CodeCommit repository the stack creates.
+	CodeCommit SourceKind = "codecommit"
+	// Connection is an existing GitHub, GitLab or Bitbucket repository reached through an
+	// AWS CodeConnections connection.
+	Connection SourceKind = "connection"
+)
+
+// Repository says where one of the project's repositories lives (keys
+// `modelBuild.*` and `modelDeploy.*`).
 type Repository struct {
+	// Source is codecommit or connection (key `<repo>.source`).
+	Source SourceKind
+	// ConnectionArn is the CodeConnections connection, in either ARN form
+	// (`codestar-connections` or `codeconnections`); connection only (key
+	// `<repo>.connectionArn`).
+	ConnectionArn string
+	// FullName is the repository's full name, `owner/repo` (GitLab groups may nest);
+	// connection only (key `<repo>.repository`).
+	FullName string
+	// URL is the repository's HTTPS clone URL that SageMaker Studio shows; connection
+	// only (key `<repo>.url`). Default: `https://github.com/<FullName>.git`.
+	URL string
 	// Branch is the branch whose pushes start the pipeline (key `<repo>.branch`).
 	Branch string
+	// SeedCode puts the sample code in the repository (key `<repo>.seedCode`): a
+	// CodeCommit repository starts with it; an existing repository receives it as one
+	// commit on the branch when the stack is created.
+	SeedCode bool
+}
+
+// CloneURL is the repository's HTTPS clone URL for a connection repository.
+func (r Repository) CloneURL() string {
+	if r.URL != "" {
+		return r.URL
+	}
+	return "https://github.com/" + r.FullName + ".git"
 }
 
 // Default returns the configuration of a bare synth: the demo project `abalone` with the
-// fixed id `p-abalonedemo1`, everything retained, CodeCommit repositories on `main`.
+// fixed id `p-abalonedemo1`, everything retained, CodeCommit repositories on `main`,
+// the original template's staging and prod endpoints.
 func Default() Config {
 	return Config{
 		Project:                         project.Identity{Name: "abalone", ID: "p-abalonedemo1"},
@@ -71,7 +168,33 @@ func Default() Config {
 		NoncurrentVersionExpirationDays: 90,
 		ProcessingInstanceType:          "ml.m5.xlarge",
 		TrainingInstanceType:            "ml.m5.xlarge",
-		ModelBuild:                      Repository{Branch: "main"},
+		ModelBuild:                      Repository{Source: CodeCommit, Branch: "main", SeedCode: true},
+		ModelDeploy:                     Repository{Source: CodeCommit, Branch: "main", SeedCode: true},
+		Staging:                         DefaultStage("staging"),
+		Prod:                            DefaultStage("prod"),
+		TestGate:                        TestGate{Invocations: 20, P95LatencyMs: 500},
+	}
+}
+
+// DefaultStage is the original template's endpoint of a stage: one ml.m5.large
+// instance, capturing 100% of requests in staging and 80% in prod, into
+// `datacapture-<stage>`.
+func DefaultStage(name string) Stage {
+	sampling := 100
+	if name == "prod" {
+		sampling = 80
+	}
+	return Stage{
+		Hosting:                       Instances,
+		InstanceType:                  "ml.m5.large",
+		InstanceCount:                 1,
+		AutoscalingMinCapacity:        1,
+		AutoscalingTargetInvocations:  70,
+		ServerlessMemorySizeMiB:       2048,
+		ServerlessMaxConcurrency:      5,
+		DataCapture:                   true,
+		DataCaptureSamplingPercentage: sampling,
+		DataCapturePrefix:             "datacapture-" + name,
 	}
 }
 
@@ -141,6 +264,14 @@ func (c Config) crossFieldProblems() []string {
 	if (c.Account == "") != (c.Region == "") {
 		problems = append(problems, fmt.Sprintf("account %q and region %q must be set together or not at all", c.Account, c.Region))
 	}
+	for _, st := range []struct {
+		name  string
+		stage Stage
+	}{{"staging", c.Staging}, {"prod", c.Prod}} {
+		problems = append(problems, st.stage.problems(st.name, c.Project)...)
+	}
+	problems = append(problems, c.ModelBuild.problems("modelBuild")...)
+	problems = append(problems, c.ModelDeploy.problems("modelDeploy")...)
 	return problems
 }
 

@@ -79,6 +79,22 @@ func TestBadValuesNameTheKeyTheValueAndWhatIsAllowed(t *testing.T) {
 		{"account", "12345", `account "12345" is invalid: must be a 12-digit AWS account id`},
 		{"region", "moon-base-1x", `region "moon-base-1x" is invalid: must be an AWS region name such as eu-west-1`},
 		{"projectNmae", "x", `projectNmae is not a known setting: use one of account, artifactNoncurrentVersionExpirationDays,`},
+		{"modelDeploy.branch", "a b", `modelDeploy.branch "a b" is invalid: must be a git branch name`},
+		{"modelPackageArn", "arn:aws:sagemaker:eu-west-1:111111111111:model-package/group", `modelPackageArn "arn:aws:sagemaker:eu-west-1:111111111111:model-package/group" is invalid: must be the ARN of a versioned model package`},
+		{"testGate.invocations", "19", `testGate.invocations "19" is invalid: must be between 20 and 1000`},
+		{"testGate.p95LatencyMs", "0", `testGate.p95LatencyMs "0" is invalid: must be between 1 and 60000`},
+		{"staging.hosting", "gpu", `staging.hosting "gpu" is invalid: must be one of instance, serverless`},
+		{"prod.instanceType", "ml.m5", `prod.instanceType "ml.m5" is invalid: must be a SageMaker instance type such as ml.m5.large`},
+		{"prod.instanceCount", "0", `prod.instanceCount "0" is invalid: must be between 1 and 100`},
+		{"staging.autoscaling.minCapacity", "0", `staging.autoscaling.minCapacity "0" is invalid: must be between 1 and 100`},
+		{"prod.autoscaling.maxCapacity", "101", `prod.autoscaling.maxCapacity "101" is invalid: must be between 0 and 100`},
+		{"prod.autoscaling.targetInvocationsPerInstance", "0", `prod.autoscaling.targetInvocationsPerInstance "0" is invalid: must be between 1 and 100000`},
+		{"staging.serverless.memorySizeMiB", "1536", `staging.serverless.memorySizeMiB "1536" is invalid: must be one of 1024 2048 3072 4096 5120 6144 MiB`},
+		{"staging.serverless.maxConcurrency", "0", `staging.serverless.maxConcurrency "0" is invalid: must be between 1 and 200`},
+		{"staging.dataCapture.enabled", "yes please", `staging.dataCapture.enabled "yes please" is invalid: must be true or false`},
+		{"staging.dataCapture.samplingPercentage", "101", `staging.dataCapture.samplingPercentage "101" is invalid: must be between 0 and 100`},
+		{"prod.dataCapture.samplingPercentage", "-5", `prod.dataCapture.samplingPercentage "-5" is invalid: must be between 0 and 100`},
+		{"prod.dataCapture.prefix", "/leading", `prod.dataCapture.prefix "/leading" is invalid: must be an S3 key prefix`},
 		{"projectName", map[string]any{"a": 1.0}, `projectName "map[a:1]" is invalid: must be a string, a number or a boolean, not map[string]interface {}`},
 	}
 	for _, tc := range cases {
@@ -95,6 +111,66 @@ func TestCrossFieldRules(t *testing.T) {
 	_, err := Parse(map[string]any{"account": "123456789012"})
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), `account "123456789012" and region "" must be set together or not at all`)
+}
+
+func TestStageRulesThatInvolveSeveralKeys(t *testing.T) {
+	cases := []struct {
+		context map[string]any
+		want    string
+	}{
+		{map[string]any{"staging.hosting": "serverless"},
+			`staging.hosting "serverless" with staging.dataCapture.enabled true is invalid: SageMaker serverless endpoints cannot capture data`},
+		{map[string]any{"prod.hosting": "serverless", "prod.dataCapture.enabled": false, "prod.autoscaling.maxCapacity": 3.0},
+			`prod.hosting "serverless" with prod.autoscaling.maxCapacity 3 is invalid: serverless endpoints scale by themselves`},
+		{map[string]any{"prod.autoscaling.minCapacity": "4", "prod.autoscaling.maxCapacity": "2"},
+			`prod.autoscaling is invalid: maximum capacity 2 must be at least the minimum capacity 4`},
+		{map[string]any{"staging.instanceCount": "5", "staging.autoscaling.maxCapacity": "3"},
+			`staging.autoscaling is invalid: initial instance count 5 must be between the minimum 1 and maximum 3 capacity`},
+	}
+	for _, tc := range cases {
+		_, err := Parse(tc.context)
+		require.Error(t, err, tc.context)
+		assert.Contains(t, err.Error(), tc.want)
+	}
+	cfg, err := Parse(map[string]any{"staging.hosting": "serverless", "staging.dataCapture.enabled": "false"})
+	require.NoError(t, err)
+	instance, serverless, capture := cfg.Staging.EndpointHosting()
+	assert.Nil(t, instance)
+	assert.Nil(t, capture)
+	assert.Equal(t, 2048, serverless.MemorySizeMiB)
+}
+
+func TestStageDefaultsAreTheOriginals(t *testing.T) {
+	cfg := Default()
+	for name, st := range map[string]Stage{"staging": cfg.Staging, "prod": cfg.Prod} {
+		assert.Equal(t, Instances, st.Hosting, name)
+		assert.Equal(t, "ml.m5.large", st.InstanceType, name)
+		assert.Equal(t, 1, st.InstanceCount, name)
+		assert.Equal(t, 0, st.AutoscalingMaxCapacity, name)
+		assert.True(t, st.DataCapture, name)
+		assert.Equal(t, "datacapture-"+name, st.DataCapturePrefix)
+	}
+	assert.Equal(t, 100, cfg.Staging.DataCaptureSamplingPercentage)
+	assert.Equal(t, 80, cfg.Prod.DataCaptureSamplingPercentage)
+}
+
+func TestParseStageReadsADeployRepositoryStageFile(t *testing.T) {
+	p := project.Identity{Name: "churn", ID: "p-0a1b2c3d4e5f"}
+	st, err := ParseStage(p, "prod", map[string]any{"instanceCount": 3.0, "dataCapture.samplingPercentage": 50.0})
+	require.NoError(t, err)
+	assert.Equal(t, 3, st.InstanceCount)
+	assert.Equal(t, 50, st.DataCaptureSamplingPercentage)
+	assert.Equal(t, "datacapture-prod", st.DataCapturePrefix)
+
+	_, err = ParseStage(p, "prod", map[string]any{"instanceCount": 0.0})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), `prod.instanceCount "0" is invalid: must be between 1 and 100`)
+	_, err = ParseStage(p, "prod", map[string]any{"instanceCont": 2.0})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), `prod.instanceCont is not a known setting`)
+	_, err = ParseStage(p, "qa", nil)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), `stage "qa" is invalid: must be staging or prod`)
 }
 
 func TestEveryProblemIsReportedAtOnce(t *testing.T) {

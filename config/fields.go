@@ -32,16 +32,23 @@ var fields = []field{
 	intField("artifactNoncurrentVersionExpirationDays", func(c *Config) *int { return &c.NoncurrentVersionExpirationDays }, intRange(1, 3650)),
 	stringField("processingInstanceType", func(c *Config) *string { return &c.ProcessingInstanceType }, matches(instanceTypePattern, instanceTypeRule)),
 	stringField("trainingInstanceType", func(c *Config) *string { return &c.TrainingInstanceType }, matches(instanceTypePattern, instanceTypeRule)),
-	stringField("modelBuild.branch", func(c *Config) *string { return &c.ModelBuild.Branch }, branchName),
+	stringField("modelPackageArn", func(c *Config) *string { return &c.ModelPackageArn }, optional(matches(modelPackagePattern, "the ARN of a versioned model package, arn:<partition>:sagemaker:<region>:<account>:model-package/<group>/<version>"))),
+	intField("testGate.invocations", func(c *Config) *int { return &c.TestGate.Invocations }, intRange(20, 1000)),
+	intField("testGate.p95LatencyMs", func(c *Config) *int { return &c.TestGate.P95LatencyMs }, intRange(1, 60000)),
 }
 
-var fieldsByKey = func() map[string]field {
-	m := make(map[string]field, len(fields))
+func init() {
+	fields = append(fields, repositoryFields("modelBuild.", func(c *Config) *Repository { return &c.ModelBuild })...)
+	fields = append(fields, repositoryFields("modelDeploy.", func(c *Config) *Repository { return &c.ModelDeploy })...)
+	fields = append(fields, stageFields("staging.", func(c *Config) *Stage { return &c.Staging })...)
+	fields = append(fields, stageFields("prod.", func(c *Config) *Stage { return &c.Prod })...)
 	for _, f := range fields {
-		m[f.key] = f
+		fieldsByKey[f.key] = f
 	}
-	return m
-}()
+}
+
+// fieldsByKey indexes fields; init fills it once the stage fields are added.
+var fieldsByKey = map[string]field{}
 
 // Keys returns every configuration key, sorted.
 func Keys() []string {
@@ -59,6 +66,7 @@ var (
 	instanceTypePattern = regexp.MustCompile(`^ml\.[a-z0-9]+\.[a-z0-9]+$`)
 	instanceTypeRule    = "a SageMaker instance type such as ml.m5.xlarge"
 	branchPattern       = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9._/-]{0,99}$`)
+	modelPackagePattern = regexp.MustCompile(`^arn:aws[a-z-]*:sagemaker:[a-z0-9-]+:[0-9]{12}:model-package/[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}/[0-9]+$`)
 )
 
 // logRetentions maps the retention periods CloudWatch Logs accepts to the CDK's names.
@@ -105,6 +113,22 @@ func intField(key string, ptr func(*Config) *int, rule func(int) error) field {
 			return nil
 		},
 		check: func(c Config) error { return rule(*ptr(&c)) },
+	}
+}
+
+func boolField(key string, ptr func(*Config) *bool) field {
+	return field{
+		key: key,
+		get: func(c Config) string { return strconv.FormatBool(*ptr(&c)) },
+		set: func(c *Config, v string) error {
+			b, err := strconv.ParseBool(strings.TrimSpace(v))
+			if err != nil {
+				return fmt.Errorf("must be true or false")
+			}
+			*ptr(c) = b
+			return nil
+		},
+		check: func(Config) error { return nil },
 	}
 }
 

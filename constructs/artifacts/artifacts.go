@@ -19,7 +19,7 @@ import (
 // ArtifactBucketProps configures an ArtifactBucket.
 type ArtifactBucketProps struct {
 	// Project names the bucket `sagemaker-project-<id>` and the key alias
-	// `alias/sagemaker-project-<id>`. Required.
+	// `alias/sagemaker-project-<id>` (see Reference). Required.
 	Project project.Identity
 	// RemovalPolicy decides what a stack deletion does to the bucket, its access-log
 	// bucket and its key. Default: awscdk.RemovalPolicy_RETAIN, everything is kept.
@@ -67,7 +67,7 @@ func NewArtifactBucket(scope constructs.Construct, id string, props *ArtifactBuc
 
 	c := constructs.NewConstruct(scope, &id)
 	key := awskms.NewKey(c, jsii.String("Key"), &awskms.KeyProps{
-		Alias:             jsii.String("alias/" + props.Project.BucketName()),
+		Alias:             jsii.String(props.Project.KeyAliasName()),
 		Description:       jsii.String("Encrypts the artifacts of SageMaker project " + props.Project.NameID()),
 		EnableKeyRotation: jsii.Bool(true),
 		RemovalPolicy:     removal,
@@ -111,10 +111,20 @@ func NewArtifactBucket(scope constructs.Construct, id string, props *ArtifactBuc
 	return &ArtifactBucket{Construct: c, Bucket: bucket, Key: key, AccessLogs: logs}
 }
 
-// ObjectsFinding is how cdk-nag reports a grant on every object of the bucket, for
-// constructs that explain such a grant.
-func (a *ArtifactBucket) ObjectsFinding() string {
-	return "Resource::" + nag.Attr(a.Bucket, "Arn") + "/*"
+// ObjectsFinding is how cdk-nag reports a grant on the objects under prefix ("" for
+// all), for constructs that explain such a grant.
+func (a *ArtifactBucket) ObjectsFinding(prefix string) string {
+	return "Resource::" + nag.Attr(a.Bucket, "Arn") + "/" + prefix + "*"
+}
+
+// PipelineArtifactsRule accepts the wildcards of the grants CDK gives a CodePipeline
+// that stores its artifacts in this bucket, and its actions' roles.
+func (a *ArtifactBucket) PipelineArtifactsRule() nag.Rule {
+	return nag.Rule{
+		ID:        "AwsSolutions-IAM5",
+		Reason:    "CDK's standard grants let CodePipeline and its actions read and write pipeline artifacts, under generated keys, in the project's own artifact bucket and key.",
+		AppliesTo: append([]string{a.ObjectsFinding("")}, nag.PipelineArtifactActions...),
+	}
 }
 
 // ObjectsArn is the ARN of the objects under prefix ("" for every object).

@@ -132,11 +132,10 @@ func NewModelBuild(scope constructs.Construct, id string, props *ModelBuildProps
 		},
 	})
 	cfnfix.PipelineRoleDependency(pipeline)
-	nag.Suppress(pipeline, nag.Rule{
-		ID:        "AwsSolutions-IAM5",
-		Reason:    "CDK's standard grants let CodePipeline and its actions read and write pipeline artifacts, under generated keys, in the project's own artifact bucket and key.",
-		AppliesTo: append([]string{props.Artifacts.ObjectsFinding()}, nag.PipelineArtifactActions...),
-	})
+	nag.Suppress(pipeline, props.Artifacts.PipelineArtifactsRule())
+	if role := sourceAction.ActionProperties().Role; role != nil {
+		nag.Suppress(role, props.Artifacts.PipelineArtifactsRule())
+	}
 	return &ModelBuild{Construct: c, PipelineRole: pipelineRole, BuildProject: build, Pipeline: pipeline}
 }
 
@@ -196,7 +195,7 @@ func newPipelineRole(scope constructs.Construct, props *ModelBuildProps) awsiam.
 		nag.Rule{
 			ID:        "AwsSolutions-IAM5",
 			Reason:    "Pipeline steps read and write execution-specific keys in the project's own artifact bucket.",
-			AppliesTo: []string{props.Artifacts.ObjectsFinding()},
+			AppliesTo: []string{props.Artifacts.ObjectsFinding("")},
 		},
 		nag.Rule{
 			ID:     "AwsSolutions-IAM5",
@@ -245,7 +244,7 @@ func grantRunPipeline(build awscodebuild.PipelineProject, pipelineRole awsiam.Ro
 		nag.Rule{
 			ID:        "AwsSolutions-IAM5",
 			Reason:    "The build reads its source and writes pipeline code under generated keys of the project's own artifact bucket with CDK's standard CodeBuild grants; pipeline executions, CodeBuild report groups and log streams have generated names under this project's prefixes.",
-			AppliesTo: append([]string{props.Artifacts.ObjectsFinding()}, nag.PipelineArtifactActions...),
+			AppliesTo: append([]string{props.Artifacts.ObjectsFinding("")}, nag.PipelineArtifactActions...),
 			AppliesToPatterns: []string{
 				nag.ArnPattern("sagemaker", "pipeline/"+strings.ToLower(name)+"/execution/*"),
 				nag.ArnPattern("codebuild", "report-group/"+nag.Ref(build)+"-*"),

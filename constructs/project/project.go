@@ -92,6 +92,10 @@ func (i Identity) ResourceName(suffix string) string {
 // BucketName is the artifact bucket's name, `sagemaker-project-<id>`.
 func (i Identity) BucketName() string { return "sagemaker-project-" + i.ID }
 
+// KeyAliasName is the alias of the artifact bucket's KMS key,
+// `alias/sagemaker-project-<id>`.
+func (i Identity) KeyAliasName() string { return "alias/" + i.BucketName() }
+
 // ModelPackageGroupName is the model registry group, `<name>-<id>`.
 func (i Identity) ModelPackageGroupName() string { return i.NameID() }
 

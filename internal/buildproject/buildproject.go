@@ -5,6 +5,9 @@
 package buildproject
 
 import (
+	"strings"
+	"unicode"
+
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscodebuild"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
@@ -46,7 +49,7 @@ func New(scope constructs.Construct, id string, props *Props) awscodebuild.Pipel
 		ArnFormat:    awscdk.ArnFormat_COLON_RESOURCE_NAME,
 	})
 	props.Key.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-		Sid:        jsii.String("CloudWatchLogsFor" + id),
+		Sid:        jsii.String("CloudWatchLogs" + alphanumeric(props.Name)),
 		Principals: &[]awsiam.IPrincipal{awsiam.NewServicePrincipal(jsii.String("logs."+*stack.Region()+".amazonaws.com"), nil)},
 		Actions:    jsii.Strings("kms:Encrypt", "kms:Decrypt", "kms:ReEncryptFrom", "kms:ReEncryptTo", "kms:GenerateDataKey", "kms:GenerateDataKeyWithoutPlaintext", "kms:DescribeKey"),
 		Resources:  jsii.Strings("*"),
@@ -80,4 +83,14 @@ func New(scope constructs.Construct, id string, props *Props) awscodebuild.Pipel
 			CloudWatch: &awscodebuild.CloudWatchLoggingOptions{LogGroup: logGroup},
 		},
 	})
+}
+
+// alphanumeric keeps the letters and digits of s, as a policy statement id must.
+func alphanumeric(s string) string {
+	return strings.Map(func(r rune) rune {
+		if unicode.IsLetter(r) && r < unicode.MaxASCII || unicode.IsDigit(r) {
+			return r
+		}
+		return -1
+	}, s)
 }

@@ -14,7 +14,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/assertions"
 
-	"github.com/sagemaker-mlops-cdk/mlops/internal/jsiiclose"
+	"github.com/sagemaker-mlops-cdk/mlops/jsiiclose"
 )
 
 // Main runs a package's tests and stops the jsii runtime once, after all of them.
@@ -124,6 +124,22 @@ func (tpl Template) One(t testing.TB, typ string) Resource {
 		t.Fatalf("want exactly one %s, found %d", typ, len(rs))
 	}
 	return rs[0]
+}
+
+// Named returns the resource of type typ whose property prop equals value, failing the
+// test when there is not exactly one.
+func (tpl Template) Named(t testing.TB, typ, prop, value string) Resource {
+	t.Helper()
+	var found []Resource
+	for _, r := range tpl.Resources(typ) {
+		if Render(r.Properties[prop]) == value {
+			found = append(found, r)
+		}
+	}
+	if len(found) != 1 {
+		t.Fatalf("want exactly one %s with %s %q, found %d", typ, prop, value, len(found))
+	}
+	return found[0]
 }
 
 // Resource returns the resource with the given logical id.

@@ -1,0 +1,96 @@
+package config
+
+import (
+	"fmt"
+
+	"github.com/sagemaker-mlops-cdk/mlops/constructs/endpoint"
+	"github.com/sagemaker-mlops-cdk/mlops/constructs/project"
+)
+
+// stageFields are the keys of one stage, below prefix (e.g. "staging.").
+func stageFields(prefix string, stage func(*Config) *Stage) []field {
+	s := func(f func(*Stage) *string) func(*Config) *string {
+		return func(c *Config) *string { return f(stage(c)) }
+	}
+	n := func(f func(*Stage) *int) func(*Config) *int {
+		return func(c *Config) *int { return f(stage(c)) }
+	}
+	return []field{
+		stringField(prefix+"hosting", s(func(st *Stage) *string { return (*string)(&st.Hosting) }), oneOf(string(Instances), string(Serverless))),
+		stringField(prefix+"instanceType", s(func(st *Stage) *string { return &st.InstanceType }), endpoint.CheckInstanceType),
+		intField(prefix+"instanceCount", n(func(st *Stage) *int { return &st.InstanceCount }), endpoint.CheckInstanceCount),
+		intField(prefix+"autoscaling.minCapacity", n(func(st *Stage) *int { return &st.AutoscalingMinCapacity }), intRange(1, 100)),
+		intField(prefix+"autoscaling.maxCapacity", n(func(st *Stage) *int { return &st.AutoscalingMaxCapacity }), intRange(0, 100)),
+		intField(prefix+"autoscaling.targetInvocationsPerInstance", n(func(st *Stage) *int { return &st.AutoscalingTargetInvocations }), intRange(1, 100000)),
+		intField(prefix+"serverless.memorySizeMiB", n(func(st *Stage) *int { return &st.ServerlessMemorySizeMiB }), endpoint.CheckServerlessMemory),
+		intField(prefix+"serverless.maxConcurrency", n(func(st *Stage) *int { return &st.ServerlessMaxConcurrency }), endpoint.CheckServerlessConcurrency),
+		boolField(prefix+"dataCapture.enabled", func(c *Config) *bool { return &stage(c).DataCapture }),
+		intField(prefix+"dataCapture.samplingPercentage", n(func(st *Stage) *int { return &st.DataCaptureSamplingPercentage }), endpoint.CheckSamplingPercentage),
+		stringField(prefix+"dataCapture.prefix", s(func(st *Stage) *string { return &st.DataCapturePrefix }), endpoint.CheckCapturePrefix),
+	}
+}
+
+// problems reports the rules of a stage that involve more than one key.
+func (st Stage) problems(name string, p project.Identity) []string {
+	var out []string
+	if p.Validate() == nil {
+		if err := endpoint.CheckEndpointName(p.EndpointName(name)); err != nil {
+			out = append(out, fmt.Sprintf("projectName %q with stage %s %v", p.Name, name, err))
+		}
+	}
+	if st.Hosting == Serverless {
+		if st.DataCapture {
+			out = append(out, fmt.Sprintf("%s.hosting %q with %s.dataCapture.enabled true is invalid: SageMaker serverless endpoints cannot capture data; set %s.dataCapture.enabled to false or use instance hosting", name, st.Hosting, name, name))
+		}
+		if st.AutoscalingMaxCapacity > 0 {
+			out = append(out, fmt.Sprintf("%s.hosting %q with %s.autoscaling.maxCapacity %d is invalid: serverless endpoints scale by themselves; set %s.autoscaling.maxCapacity to 0", name, st.Hosting, name, st.AutoscalingMaxCapacity, name))
+		}
+		return out
+	}
+	if err := endpoint.CheckAutoscaling(st.InstanceCount, st.AutoscalingMinCapacity, st.AutoscalingMaxCapacity, st.AutoscalingTargetInvocations); err != nil {
+		out = append(out, fmt.Sprintf("%s.autoscaling is invalid: %v", name, err))
+	}
+	return out
+}
+
+// EndpointHosting returns the stage's hosting as the endpoint construct's props.
+func (st Stage) EndpointHosting() (*endpoint.InstanceHosting, *endpoint.ServerlessHosting, *endpoint.DataCapture) {
+	var capture *endpoint.DataCapture
+	if st.DataCapture {
+		capture = &endpoint.DataCapture{SamplingPercentage: st.DataCaptureSamplingPercentage, Prefix: st.DataCapturePrefix}
+	}
+	if st.Hosting == Serverless {
+		return nil, &endpoint.ServerlessHosting{MemorySizeMiB: st.ServerlessMemorySizeMiB, MaxConcurrency: st.ServerlessMaxConcurrency}, capture
+	}
+	instance := &endpoint.InstanceHosting{InstanceType: st.InstanceType, InitialInstanceCount: st.InstanceCount}
+	if st.AutoscalingMaxCapacity > 0 {
+		instance.Autoscaling = &endpoint.Autoscaling{
+			MinCapacity:                  st.AutoscalingMinCapacity,
+			MaxCapacity:                  st.AutoscalingMaxCapacity,
+			TargetInvocationsPerInstance: st.AutoscalingTargetInvocations,
+		}
+	}
+	return instance, nil, capture
+}
+
+// ParseStage reads one stage's settings (staging or prod) from a map keyed like the
+// app's `<stage>.*` keys without the `<stage>.` prefix, as the deploy repository's
+// stage configuration files are, with the same defaults and rules as Parse. project
+// is the project the stage belongs to (it bounds the endpoint name).
+func ParseStage(p project.Identity, name string, settings map[string]any) (Stage, error) {
+	if name != "staging" && name != "prod" {
+		return Stage{}, fmt.Errorf("stage %q is invalid: must be staging or prod", name)
+	}
+	context := map[string]any{"projectName": p.Name, "projectId": p.ID}
+	for k, v := range settings {
+		context[name+"."+k] = v
+	}
+	cfg, err := Parse(context)
+	if err != nil {
+		return Stage{}, err
+	}
+	if name == "prod" {
+		return cfg.Prod, nil
+	}
+	return cfg.Staging, nil
+}

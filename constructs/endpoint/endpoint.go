@@ -1,0 +1,340 @@
+// Package endpoint provides a SageMaker real-time endpoint that serves a version of the
+// project's model registry: the model created from the model package, its execution
+// role, the endpoint configuration (instance or serverless hosting, data capture,
+// encryption), the endpoint named `<name>-<id>-<stage>`, and optional autoscaling.
+package endpoint
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsapplicationautoscaling"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssagemaker"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/sagemaker-mlops-cdk/mlops/constructs/artifacts"
+	"github.com/sagemaker-mlops-cdk/mlops/constructs/project"
+	"github.com/sagemaker-mlops-cdk/mlops/internal/nag"
+)
+
+// VariantName is the name of the endpoint's single production variant.
+const VariantName = "AllTraffic"
+
+// EndpointProps configures an Endpoint.
+type EndpointProps struct {
+	// Project names the endpoint `<name>-<id>-<stage>`. Required.
+	Project project.Identity
+	// Stage is the deployment stage the endpoint serves, e.g. "staging" (see
+	// CheckStage). Required.
+	Stage string
+	// ModelPackageArn is the model version to serve; a token (e.g. a CloudFormation
+	// parameter) is accepted. Required.
+	ModelPackageArn *string
+	// Artifacts holds the model artifacts (read by the model) and receives captured
+	// data; its key encrypts the endpoint's storage and captured data. Required.
+	Artifacts artifacts.Store
+	// Instance hosts the model on instances. Default: one ml.m5.large, no autoscaling,
+	// when Serverless is nil. Setting both is an error.
+	Instance *InstanceHosting
+	// Serverless hosts the model on serverless capacity (scale to zero). Default: nil.
+	Serverless *ServerlessHosting
+	// DataCapture captures requests and responses. Default: nil, no capture.
+	// Serverless endpoints cannot capture data.
+	DataCapture *DataCapture
+}
+
+// InstanceHosting hosts the model on provisioned instances.
+type InstanceHosting struct {
+	// InstanceType of every instance. Default: "ml.m5.large".
+	InstanceType string
+	// InitialInstanceCount is how many instances start. Default: 1.
+	InitialInstanceCount int
+	// Autoscaling scales the instance count on invocations per instance. Default: nil,
+	// a fixed count.
+	Autoscaling *Autoscaling
+}
+
+// Autoscaling is target tracking on SageMakerVariantInvocationsPerInstance.
+type Autoscaling struct {
+	// MinCapacity is the fewest instances. Required, at least 1.
+	MinCapacity int
+	// MaxCapacity is the most instances. Required, at least MinCapacity.
+	MaxCapacity int
+	// TargetInvocationsPerInstance is the invocations per instance per minute to hold.
+	// Default: 70.
+	TargetInvocationsPerInstance int
+}
+
+// ServerlessHosting hosts the model on serverless capacity.
+type ServerlessHosting struct {
+	// MemorySizeMiB is one of ServerlessMemorySizes. Default: 2048.
+	MemorySizeMiB int
+	// MaxConcurrency is the most concurrent invocations, 1 to 200. Default: 5.
+	MaxConcurrency int
+}
+
+// DataCapture captures a sample of requests and responses into the artifact store.
+type DataCapture struct {
+	// SamplingPercentage of requests captured, 0 to 100. Required.
+	SamplingPercentage int
+	// Prefix is the S3 key prefix of captured data. Default: `datacapture-<stage>`.
+	Prefix string
+}
+
+// Endpoint is a SageMaker endpoint serving one model version.
+type Endpoint struct {
+	constructs.Construct
+	// Name is the endpoint's name, `<name>-<id>-<stage>`.
+	Name string
+	// Role is the model's execution role: it reads the model artifacts and writes
+	// captured data, nothing else.
+	Role awsiam.Role
+	// Model, Config and Resource are the CloudFormation resources of the endpoint.
+	Model    awssagemaker.CfnModel
+	Config   awssagemaker.CfnEndpointConfig
+	Resource awssagemaker.CfnEndpoint
+}
+
+// NewEndpoint creates the endpoint. It panics, naming the prop, when the props are
+// invalid or inconsistent.
+func NewEndpoint(scope constructs.Construct, id string, props *EndpointProps) *Endpoint {
+	p := normalize(props)
+	if err := p.validate(); err != nil {
+		panic(err.Error())
+	}
+	c := constructs.NewConstruct(scope, &id)
+	name := p.Project.EndpointName(p.Stage)
+	stack := awscdk.Stack_Of(c)
+
+	role := awsiam.NewRole(c, jsii.String("ModelRole"), &awsiam.RoleProps{
+		AssumedBy:   awsiam.NewServicePrincipal(jsii.String("sagemaker.amazonaws.com"), nil),
+		Description: jsii.String("Execution role of the " + p.Stage + " model of SageMaker project " + p.Project.NameID()),
+		Path:        jsii.String(RolePath(p.Project)),
+	})
+	p.Artifacts.GrantRead(role, "")
+	if p.DataCapture != nil {
+		p.Artifacts.GrantWrite(role, p.DataCapture.Prefix+"/")
+	}
+	grantHosting(role, stack, name)
+	objects := []string{p.Artifacts.ObjectsFinding("")}
+	if p.DataCapture != nil {
+		objects = append(objects, p.Artifacts.ObjectsFinding(p.DataCapture.Prefix+"/"))
+	}
+	nag.Suppress(role, nag.Rule{
+		ID:                "AwsSolutions-IAM5",
+		Reason:            "The model reads its artifacts and writes captured data under generated keys of the project's own bucket, uses the project's key (found by its alias, as its id is unknown before deployment) and writes its own endpoint's log streams.",
+		AppliesTo:         objects,
+		AppliesToPatterns: []string{nag.ArnPattern("kms", "key/*"), nag.ArnPattern("logs", "log-group:/aws/sagemaker/Endpoints/"+name+":*")},
+	})
+
+	model := awssagemaker.NewCfnModel(c, jsii.String("Model"), &awssagemaker.CfnModelProps{
+		ExecutionRoleArn: role.RoleArn(),
+		PrimaryContainer: &awssagemaker.CfnModel_ContainerDefinitionProperty{ModelPackageName: p.ModelPackageArn},
+	})
+	// The model must not be created before its role can read the artifacts.
+	if policy := role.Node().TryFindChild(jsii.String("DefaultPolicy")); policy != nil {
+		model.Node().AddDependency(policy)
+	}
+	nag.Suppress(model, nag.Rule{
+		ID:     "AwsSolutions-SM1",
+		Reason: "The project creates no VPC: SageMaker hosts the model container in its managed network, and the model reads only the project's bucket.",
+	})
+
+	variant := &awssagemaker.CfnEndpointConfig_ProductionVariantProperty{
+		VariantName:          jsii.String(VariantName),
+		ModelName:            model.AttrModelName(),
+		InitialVariantWeight: jsii.Number(1),
+	}
+	configProps := &awssagemaker.CfnEndpointConfigProps{ProductionVariants: &[]interface{}{variant}}
+	if p.Serverless != nil {
+		variant.ServerlessConfig = &awssagemaker.CfnEndpointConfig_ServerlessConfigProperty{
+			MemorySizeInMb: jsii.Number(float64(p.Serverless.MemorySizeMiB)),
+			MaxConcurrency: jsii.Number(float64(p.Serverless.MaxConcurrency)),
+		}
+	} else {
+		variant.InstanceType = jsii.String(p.Instance.InstanceType)
+		variant.InitialInstanceCount = jsii.Number(float64(p.Instance.InitialInstanceCount))
+		configProps.KmsKeyId = p.Artifacts.KeyArn()
+	}
+	if p.DataCapture != nil {
+		configProps.DataCaptureConfig = &awssagemaker.CfnEndpointConfig_DataCaptureConfigProperty{
+			EnableCapture:             jsii.Bool(true),
+			InitialSamplingPercentage: jsii.Number(float64(p.DataCapture.SamplingPercentage)),
+			DestinationS3Uri:          jsii.String("s3://" + *p.Artifacts.BucketName() + "/" + p.DataCapture.Prefix),
+			KmsKeyId:                  p.Artifacts.KeyArn(),
+			CaptureOptions: &[]interface{}{
+				&awssagemaker.CfnEndpointConfig_CaptureOptionProperty{CaptureMode: jsii.String("Input")},
+				&awssagemaker.CfnEndpointConfig_CaptureOptionProperty{CaptureMode: jsii.String("Output")},
+			},
+			CaptureContentTypeHeader: &awssagemaker.CfnEndpointConfig_CaptureContentTypeHeaderProperty{
+				CsvContentTypes: jsii.Strings("text/csv"),
+			},
+		}
+	}
+	config := awssagemaker.NewCfnEndpointConfig(c, jsii.String("Config"), configProps)
+	if p.Serverless != nil {
+		nag.Suppress(config, nag.Rule{
+			ID:     "AwsSolutions-SM2",
+			Reason: "Serverless endpoints have no instance storage volume to encrypt, and SageMaker rejects a KmsKeyId for them.",
+		})
+	}
+	endpoint := awssagemaker.NewCfnEndpoint(c, jsii.String("Endpoint"), &awssagemaker.CfnEndpointProps{
+		EndpointName:       jsii.String(name),
+		EndpointConfigName: config.AttrEndpointConfigName(),
+	})
+	if p.Instance != nil && p.Instance.Autoscaling != nil {
+		addAutoscaling(c, endpoint, name, p.Instance.Autoscaling)
+	}
+	return &Endpoint{Construct: c, Name: name, Role: role, Model: model, Config: config, Resource: endpoint}
+}
+
+// RolePath is the IAM path of the project's model execution roles, so that a deployer
+// can be allowed to create and pass exactly those roles.
+func RolePath(p project.Identity) string { return "/" + p.BucketName() + "/" }
+
+// grantHosting lets the model role write its endpoint's logs and metrics.
+func grantHosting(role awsiam.Role, stack awscdk.Stack, endpointName string) {
+	logGroup := "/aws/sagemaker/Endpoints/" + endpointName
+	role.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:     jsii.String("EndpointLogs"),
+		Actions: jsii.Strings("logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"),
+		Resources: &[]*string{stack.FormatArn(&awscdk.ArnComponents{
+			Service: jsii.String("logs"), Resource: jsii.String("log-group"),
+			ResourceName: jsii.String(logGroup + ":*"), ArnFormat: awscdk.ArnFormat_COLON_RESOURCE_NAME,
+		})},
+	}))
+	metrics := awsiam.NewPolicy(role, jsii.String("MetricsPolicy"), &awsiam.PolicyProps{
+		Roles: &[]awsiam.IRole{role},
+		Statements: &[]awsiam.PolicyStatement{awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Sid:        jsii.String("EndpointMetrics"),
+			Actions:    jsii.Strings("cloudwatch:PutMetricData"),
+			Resources:  jsii.Strings("*"),
+			Conditions: &map[string]interface{}{"StringLike": map[string]interface{}{"cloudwatch:namespace": "/aws/sagemaker/Endpoints*"}},
+		})},
+	})
+	nag.Suppress(metrics, nag.Rule{
+		ID:        "AwsSolutions-IAM5",
+		Reason:    "cloudwatch:PutMetricData supports no resource-level permissions; it is limited to SageMaker's endpoint namespaces by condition.",
+		AppliesTo: []string{"Resource::*"},
+	})
+}
+
+func addAutoscaling(scope constructs.Construct, endpoint awssagemaker.CfnEndpoint, name string, a *Autoscaling) {
+	resourceID := "endpoint/" + name + "/variant/" + VariantName
+	target := awsapplicationautoscaling.NewCfnScalableTarget(scope, jsii.String("ScalableTarget"), &awsapplicationautoscaling.CfnScalableTargetProps{
+		ServiceNamespace:  jsii.String("sagemaker"),
+		ResourceId:        jsii.String(resourceID),
+		ScalableDimension: jsii.String("sagemaker:variant:DesiredInstanceCount"),
+		MinCapacity:       jsii.Number(float64(a.MinCapacity)),
+		MaxCapacity:       jsii.Number(float64(a.MaxCapacity)),
+	})
+	target.AddResourceDependency(endpoint, jsii.String("Application Auto Scaling registers a variant of an existing endpoint"))
+	awsapplicationautoscaling.NewCfnScalingPolicy(scope, jsii.String("ScalingPolicy"), &awsapplicationautoscaling.CfnScalingPolicyProps{
+		PolicyName:      jsii.String(name + "-invocations"),
+		PolicyType:      jsii.String("TargetTrackingScaling"),
+		ScalingTargetId: target.Ref(),
+		TargetTrackingScalingPolicyConfiguration: &awsapplicationautoscaling.CfnScalingPolicy_TargetTrackingScalingPolicyConfigurationProperty{
+			TargetValue:      jsii.Number(float64(a.TargetInvocationsPerInstance)),
+			ScaleInCooldown:  jsii.Number(300),
+			ScaleOutCooldown: jsii.Number(60),
+			PredefinedMetricSpecification: &awsapplicationautoscaling.CfnScalingPolicy_PredefinedMetricSpecificationProperty{
+				PredefinedMetricType: jsii.String("SageMakerVariantInvocationsPerInstance"),
+			},
+		},
+	})
+}
+
+// normalize returns a copy of props with defaults applied.
+func normalize(props *EndpointProps) EndpointProps {
+	p := *props
+	if p.Serverless == nil && p.Instance == nil {
+		p.Instance = &InstanceHosting{}
+	}
+	if p.Instance != nil {
+		i := *p.Instance
+		if i.InstanceType == "" {
+			i.InstanceType = "ml.m5.large"
+		}
+		if i.InitialInstanceCount == 0 {
+			i.InitialInstanceCount = 1
+		}
+		if i.Autoscaling != nil {
+			a := *i.Autoscaling
+			if a.TargetInvocationsPerInstance == 0 {
+				a.TargetInvocationsPerInstance = 70
+			}
+			i.Autoscaling = &a
+		}
+		p.Instance = &i
+	}
+	if p.Serverless != nil {
+		s := *p.Serverless
+		if s.MemorySizeMiB == 0 {
+			s.MemorySizeMiB = 2048
+		}
+		if s.MaxConcurrency == 0 {
+			s.MaxConcurrency = 5
+		}
+		p.Serverless = &s
+	}
+	if p.DataCapture != nil {
+		d := *p.DataCapture
+		if d.Prefix == "" {
+			d.Prefix = "datacapture-" + p.Stage
+		}
+		p.DataCapture = &d
+	}
+	return p
+}
+
+// validate reports every invalid or inconsistent prop, naming it.
+func (p EndpointProps) validate() error {
+	var problems []string
+	add := func(field string, value any, err error) {
+		if err != nil {
+			problems = append(problems, fmt.Sprintf("EndpointProps.%s %v: %v", field, value, err))
+		}
+	}
+	add("Project", p.Project.NameID(), p.Project.Validate())
+	add("Stage", fmt.Sprintf("%q", p.Stage), CheckStage(p.Stage))
+	if p.Project.Validate() == nil && CheckStage(p.Stage) == nil {
+		add("Stage", fmt.Sprintf("%q", p.Stage), CheckEndpointName(p.Project.EndpointName(p.Stage)))
+	}
+	if p.ModelPackageArn == nil || *p.ModelPackageArn == "" {
+		problems = append(problems, "EndpointProps.ModelPackageArn is required")
+	}
+	if p.Artifacts == nil {
+		problems = append(problems, "EndpointProps.Artifacts is required")
+	}
+	if p.Instance != nil && p.Serverless != nil {
+		problems = append(problems, "EndpointProps.Instance and EndpointProps.Serverless are both set: choose instance or serverless hosting")
+	}
+	if p.Serverless != nil {
+		add("Serverless.MemorySizeMiB", p.Serverless.MemorySizeMiB, CheckServerlessMemory(p.Serverless.MemorySizeMiB))
+		add("Serverless.MaxConcurrency", p.Serverless.MaxConcurrency, CheckServerlessConcurrency(p.Serverless.MaxConcurrency))
+		if p.DataCapture != nil {
+			problems = append(problems, "EndpointProps.DataCapture is set with Serverless hosting: SageMaker serverless endpoints cannot capture data; remove DataCapture or use Instance hosting")
+		}
+	}
+	if i := p.Instance; i != nil {
+		add("Instance.InstanceType", fmt.Sprintf("%q", i.InstanceType), CheckInstanceType(i.InstanceType))
+		add("Instance.InitialInstanceCount", i.InitialInstanceCount, CheckInstanceCount(i.InitialInstanceCount))
+		if a := i.Autoscaling; a != nil {
+			if a.MaxCapacity == 0 {
+				problems = append(problems, "EndpointProps.Instance.Autoscaling.MaxCapacity is required when Autoscaling is set")
+			}
+			add("Instance.Autoscaling", fmt.Sprintf("%+v", *a), CheckAutoscaling(i.InitialInstanceCount, a.MinCapacity, a.MaxCapacity, a.TargetInvocationsPerInstance))
+		}
+	}
+	if d := p.DataCapture; d != nil {
+		add("DataCapture.SamplingPercentage", d.SamplingPercentage, CheckSamplingPercentage(d.SamplingPercentage))
+		add("DataCapture.Prefix", fmt.Sprintf("%q", d.Prefix), CheckCapturePrefix(d.Prefix))
+	}
+	if len(problems) > 0 {
+		return fmt.Errorf("invalid endpoint %q:\n  %s", p.Stage, strings.Join(problems, "\n  "))
+	}
+	return nil
+}

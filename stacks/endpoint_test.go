@@ -1,0 +1,122 @@
+package stacks_test
+
+import (
+	"encoding/json"
+	"testing"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/sagemaker-mlops-cdk/mlops/config"
+	"github.com/sagemaker-mlops-cdk/mlops/internal/testutil"
+	"github.com/sagemaker-mlops-cdk/mlops/stacks"
+)
+
+const approvedArn = "arn:aws:sagemaker:eu-west-1:111111111111:model-package/abalone-p-abalonedemo1/7"
+
+// endpointTemplates synthesizes the app's two endpoint stacks for a context once.
+var endpointCache = map[string][2]testutil.Template{}
+
+func endpointTemplates(t *testing.T, context map[string]any) (staging, prod testutil.Template) {
+	t.Helper()
+	key := testutil.Render(context)
+	if tpls, ok := endpointCache[key]; ok {
+		return tpls[0], tpls[1]
+	}
+	cfg, err := config.Parse(context)
+	require.NoError(t, err)
+	p := stacks.NewProject(testutil.NewApp(t, "", context), cfg)
+	tpls := [2]testutil.Template{testutil.Synth(t, p.Staging.Stack), testutil.Synth(t, p.Prod.Stack)}
+	assert.Equal(t, "sagemaker-"+cfg.Project.NameID()+"-deploy-staging", *p.Staging.StackName())
+	assert.Equal(t, "sagemaker-"+cfg.Project.NameID()+"-deploy-prod", *p.Prod.StackName())
+	endpointCache[key] = tpls
+	return tpls[0], tpls[1]
+}
+
+func TestAppEndpointStacksServeTheOriginalsStages(t *testing.T) {
+	staging, prod := endpointTemplates(t, nil)
+	for stage, tpl := range map[string]testutil.Template{"staging": staging, "prod": prod} {
+		assert.Equal(t, "abalone-p-abalonedemo1-"+stage, tpl.One(t, "AWS::SageMaker::Endpoint").Properties["EndpointName"])
+		variant := tpl.One(t, "AWS::SageMaker::EndpointConfig").Properties["ProductionVariants"].([]any)[0].(map[string]any)
+		assert.Equal(t, "ml.m5.large", variant["InstanceType"], stage)
+		assert.Equal(t, 1.0, variant["InitialInstanceCount"], stage)
+		capture := tpl.One(t, "AWS::SageMaker::EndpointConfig").Properties["DataCaptureConfig"].(map[string]any)
+		assert.Equal(t, "s3://sagemaker-project-p-abalonedemo1/datacapture-"+stage, capture["DestinationS3Uri"])
+		// Without modelPackageArn the model version is a parameter of the stack.
+		assert.Equal(t, "${ModelPackageArn}", testutil.Render(tpl.One(t, "AWS::SageMaker::Model").Properties["PrimaryContainer"].(map[string]any)["ModelPackageName"]))
+		params := tpl["Parameters"].(map[string]any)
+		assert.Contains(t, params, "ModelPackageArn")
+		assert.NotContains(t, params, "BootstrapVersion", "the pipeline's CloudFormation action deploys without the bootstrap check")
+		assert.NotContains(t, tpl, "Rules")
+	}
+	assert.Equal(t, 100.0, staging.One(t, "AWS::SageMaker::EndpointConfig").Properties["DataCaptureConfig"].(map[string]any)["InitialSamplingPercentage"])
+	assert.Equal(t, 80.0, prod.One(t, "AWS::SageMaker::EndpointConfig").Properties["DataCaptureConfig"].(map[string]any)["InitialSamplingPercentage"])
+}
+
+func TestAppEndpointStacksTakeStageSettingsAndTheModelFromContext(t *testing.T) {
+	staging, prod := endpointTemplates(t, map[string]any{
+		"modelPackageArn":                               approvedArn,
+		"staging.hosting":                               "serverless",
+		"staging.dataCapture.enabled":                   "false",
+		"staging.serverless.memorySizeMiB":              "4096",
+		"prod.instanceType":                             "ml.c5.2xlarge",
+		"prod.instanceCount":                            "2",
+		"prod.autoscaling.minCapacity":                  "2",
+		"prod.autoscaling.maxCapacity":                  "8",
+		"prod.autoscaling.targetInvocationsPerInstance": "250",
+		"prod.dataCapture.samplingPercentage":           "25",
+		"prod.dataCapture.prefix":                       "capture/prod",
+	})
+	for _, tpl := range []testutil.Template{staging, prod} {
+		assert.Equal(t, approvedArn, tpl.One(t, "AWS::SageMaker::Model").Properties["PrimaryContainer"].(map[string]any)["ModelPackageName"])
+		assert.NotContains(t, tpl, "Parameters")
+	}
+	sc := staging.One(t, "AWS::SageMaker::EndpointConfig").Properties
+	assert.Equal(t, map[string]any{"MemorySizeInMB": 4096.0, "MaxConcurrency": 5.0}, sc["ProductionVariants"].([]any)[0].(map[string]any)["ServerlessConfig"])
+	assert.Nil(t, sc["DataCaptureConfig"])
+	pc := prod.One(t, "AWS::SageMaker::EndpointConfig").Properties
+	pv := pc["ProductionVariants"].([]any)[0].(map[string]any)
+	assert.Equal(t, "ml.c5.2xlarge", pv["InstanceType"])
+	assert.Equal(t, 2.0, pv["InitialInstanceCount"])
+	capture := pc["DataCaptureConfig"].(map[string]any)
+	assert.Equal(t, 25.0, capture["InitialSamplingPercentage"])
+	assert.Equal(t, "s3://sagemaker-project-p-abalonedemo1/capture/prod", capture["DestinationS3Uri"])
+	target := prod.One(t, "AWS::ApplicationAutoScaling::ScalableTarget").Properties
+	assert.Equal(t, []float64{2, 8}, []float64{target["MinCapacity"].(float64), target["MaxCapacity"].(float64)})
+	assert.Equal(t, 250.0, prod.One(t, "AWS::ApplicationAutoScaling::ScalingPolicy").Properties["TargetTrackingScalingPolicyConfiguration"].(map[string]any)["TargetValue"])
+}
+
+// TestEndpointStackIsDeterministic synthesizes the same endpoint stack in two apps:
+// the templates are byte-identical (no timestamps, no random names).
+func TestEndpointStackIsDeterministic(t *testing.T) {
+	synth := func() []byte {
+		app := testutil.NewApp(t, "", nil)
+		stack := stacks.NewEndpointStack(app, "Staging", &stacks.EndpointStackProps{
+			Project: config.Default().Project, StageName: "staging", Stage: config.DefaultStage("staging"),
+			ModelPackageArn: approvedArn,
+		})
+		data, err := json.Marshal(testutil.Synth(t, stack.Stack))
+		require.NoError(t, err)
+		return data
+	}
+	first, second := synth(), synth()
+	assert.Equal(t, string(first), string(second))
+	var fresh map[string]any
+	require.NoError(t, json.Unmarshal(first, &fresh))
+	assert.NotContains(t, string(first), "cdk-hnb659fds-assets", "an endpoint stack has no asset")
+}
+
+func TestEndpointStackPanicsOnAnInvalidStage(t *testing.T) {
+	app := testutil.NewApp(t, "", nil)
+	stage := config.DefaultStage("staging")
+	stage.Hosting = config.Serverless
+	defer func() {
+		r := recover()
+		require.NotNil(t, r)
+		assert.Contains(t, r, "serverless endpoints cannot capture data")
+	}()
+	stacks.NewEndpointStack(app, "Bad", &stacks.EndpointStackProps{
+		StackProps: awscdk.StackProps{}, Project: config.Default().Project, StageName: "staging", Stage: stage,
+	})
+}
