@@ -5,12 +5,14 @@ package stacks
 
 import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssagemaker"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/sagemaker-mlops-cdk/mlops/config"
 	"github.com/sagemaker-mlops-cdk/mlops/constructs/artifacts"
 	"github.com/sagemaker-mlops-cdk/mlops/constructs/modelbuild"
+	"github.com/sagemaker-mlops-cdk/mlops/constructs/modeldeploy"
 	"github.com/sagemaker-mlops-cdk/mlops/constructs/registry"
 	"github.com/sagemaker-mlops-cdk/mlops/constructs/source"
 	"github.com/sagemaker-mlops-cdk/mlops/seedcode"
@@ -24,7 +26,8 @@ type ProjectStackProps struct {
 }
 
 // ProjectStack holds the resources of one project that live as long as the project:
-// the artifact bucket, the model registry and the ModelBuild pipeline.
+// the artifact bucket, the model registry, and the ModelBuild and ModelDeploy
+// repositories and pipelines.
 type ProjectStack struct {
 	awscdk.Stack
 	// Artifacts is the project's artifact bucket and key.
@@ -33,6 +36,49 @@ type ProjectStack struct {
 	Registry *registry.ModelRegistry
 	// ModelBuild is the ModelBuild repository's pipeline and the SageMaker pipeline role.
 	ModelBuild *modelbuild.ModelBuild
+	// ModelDeploy is the ModelDeploy repository's pipeline and its triggers.
+	ModelDeploy *modeldeploy.ModelDeploy
+}
+
+// newRepository creates (CodeCommit) or refers to (connection) a repository of the
+// project, seeds it when configured to, and registers it with SageMaker so that Studio
+// shows it with the project.
+func newRepository(stack awscdk.Stack, id, name string, repo config.Repository, seedDir, description string) source.Repository {
+	if !repo.SeedCode {
+		seedDir = ""
+	}
+	var r source.Repository
+	var url *string
+	switch repo.Source {
+	case config.Connection:
+		conn := source.NewConnectionRepository(stack, id, &source.ConnectionRepositoryProps{
+			ConnectionArn: repo.ConnectionArn,
+			FullName:      repo.FullName,
+			Branch:        repo.Branch,
+		})
+		r, url = conn, jsii.String(repo.CloneURL())
+	default:
+		cc := source.NewCodeCommitRepository(stack, id, &source.CodeCommitRepositoryProps{
+			RepositoryName: name,
+			Description:    description,
+			Branch:         repo.Branch,
+			SeedDirectory:  seedDir,
+		})
+		r, url = cc, cc.Repository.RepositoryCloneUrlHttp()
+	}
+	awssagemaker.NewCfnCodeRepository(stack, jsii.String(id+"Registration"), &awssagemaker.CfnCodeRepositoryProps{
+		GitConfig: &awssagemaker.CfnCodeRepository_GitConfigProperty{RepositoryUrl: url, Branch: jsii.String(repo.Branch)},
+	})
+	return r
+}
+
+// Environment is the project stack's explicit environment, nil when it is
+// environment-agnostic.
+func (s *ProjectStack) Environment() *awscdk.Environment {
+	if *awscdk.Token_IsUnresolved(s.Account()) {
+		return nil
+	}
+	return &awscdk.Environment{Account: s.Account(), Region: s.Region()}
 }
 
 // ProjectStackName is the name of a project's stack, `sagemaker-<name>-<id>-project`.
@@ -51,7 +97,7 @@ func NewProjectStack(scope constructs.Construct, id string, props *ProjectStackP
 		stackProps.StackName = jsii.String(ProjectStackName(cfg))
 	}
 	if stackProps.Description == nil {
-		stackProps.Description = jsii.String("SageMaker MLOps project " + p.NameID() + ": artifact bucket, model registry, ModelBuild pipeline")
+		stackProps.Description = jsii.String("SageMaker MLOps project " + p.NameID() + ": artifact bucket, model registry, ModelBuild and ModelDeploy pipelines")
 	}
 	if stackProps.Env == nil && cfg.Account != "" {
 		stackProps.Env = &awscdk.Environment{Account: jsii.String(cfg.Account), Region: jsii.String(cfg.Region)}
@@ -72,12 +118,8 @@ func NewProjectStack(scope constructs.Construct, id string, props *ProjectStackP
 		Project:       p,
 		RemovalPolicy: removal,
 	})
-	buildRepo := source.NewCodeCommitRepository(stack, "ModelBuildRepository", &source.CodeCommitRepositoryProps{
-		RepositoryName: p.ResourceName("modelbuild"),
-		Description:    "ModelBuild code of SageMaker project " + p.NameID() + ": the SageMaker pipeline that trains and registers the model",
-		Branch:         cfg.ModelBuild.Branch,
-		SeedDirectory:  seedcode.Dir(seedcode.ModelBuild),
-	})
+	buildRepo := newRepository(stack, "ModelBuildRepository", p.ResourceName("modelbuild"), cfg.ModelBuild, seedcode.Dir(seedcode.ModelBuild),
+		"ModelBuild code of SageMaker project "+p.NameID()+": the SageMaker pipeline that trains and registers the model")
 	build := modelbuild.NewModelBuild(stack, "ModelBuild", &modelbuild.ModelBuildProps{
 		Project:                p,
 		Repository:             buildRepo,
@@ -87,5 +129,16 @@ func NewProjectStack(scope constructs.Construct, id string, props *ProjectStackP
 		TrainingInstanceType:   cfg.TrainingInstanceType,
 		LogRetention:           cfg.LogRetention(),
 	})
-	return &ProjectStack{Stack: stack, Artifacts: bucket, Registry: models, ModelBuild: build}
+	deployRepo := newRepository(stack, "ModelDeployRepository", p.ResourceName("modeldeploy"), cfg.ModelDeploy, seedcode.Dir(seedcode.ModelDeploy),
+		"ModelDeploy code of SageMaker project "+p.NameID()+": the endpoint stacks, their stage settings and the staging test gate")
+	deploy := modeldeploy.NewModelDeploy(stack, "ModelDeploy", &modeldeploy.ModelDeployProps{
+		Project:          p,
+		Repository:       deployRepo,
+		Artifacts:        bucket,
+		Registry:         models,
+		TestInvocations:  cfg.TestGate.Invocations,
+		TestP95LatencyMs: cfg.TestGate.P95LatencyMs,
+		LogRetention:     cfg.LogRetention(),
+	})
+	return &ProjectStack{Stack: stack, Artifacts: bucket, Registry: models, ModelBuild: build, ModelDeploy: deploy}
 }

@@ -43,13 +43,7 @@ func sandboxTemplate(t *testing.T) testutil.Template {
 
 func TestArtifactBucketIsEncryptedVersionedPrivateLoggedAndRetained(t *testing.T) {
 	tpl := defaultTemplate(t)
-	var bucket testutil.Resource
-	for _, b := range tpl.Resources("AWS::S3::Bucket") {
-		if b.Properties["BucketName"] == "sagemaker-project-p-abalonedemo1" {
-			bucket = b
-		}
-	}
-	require.NotEmpty(t, bucket.LogicalID, "no bucket named sagemaker-project-<id>")
+	bucket := tpl.Named(t, "AWS::S3::Bucket", "BucketName", "sagemaker-project-p-abalonedemo1")
 	p := bucket.Properties
 	sse := p["BucketEncryption"].(map[string]any)["ServerSideEncryptionConfiguration"].([]any)[0].(map[string]any)
 	byDefault := sse["ServerSideEncryptionByDefault"].(map[string]any)
@@ -104,22 +98,19 @@ func TestModelRegistryIsAnExplicitRetainedGroup(t *testing.T) {
 }
 
 func TestModelBuildRepositoryIsSeededOnTheBranch(t *testing.T) {
-	repo := defaultTemplate(t).One(t, "AWS::CodeCommit::Repository")
-	assert.Equal(t, "sagemaker-abalone-p-abalonedemo1-modelbuild", repo.Properties["RepositoryName"])
+	repo := defaultTemplate(t).Named(t, "AWS::CodeCommit::Repository", "RepositoryName", "sagemaker-abalone-p-abalonedemo1-modelbuild")
 	code := repo.Properties["Code"].(map[string]any)
 	assert.Equal(t, "main", code["BranchName"])
 	assert.Regexp(t, `^[0-9a-f]{64}\.zip$`, code["S3"].(map[string]any)["Key"])
 
-	sandbox := sandboxTemplate(t).One(t, "AWS::CodeCommit::Repository")
-	assert.Equal(t, "sagemaker-Churn-p-sandbox01-modelbuild", sandbox.Properties["RepositoryName"])
+	sandbox := sandboxTemplate(t).Named(t, "AWS::CodeCommit::Repository", "RepositoryName", "sagemaker-Churn-p-sandbox01-modelbuild")
 	assert.Equal(t, "develop", sandbox.Properties["Code"].(map[string]any)["BranchName"])
 }
 
 func TestModelBuildProjectRunsThePipelineWithTheOriginalsEnvironment(t *testing.T) {
 	tpl := defaultTemplate(t)
-	project := tpl.One(t, "AWS::CodeBuild::Project")
+	project := tpl.Named(t, "AWS::CodeBuild::Project", "Name", "sagemaker-abalone-p-abalonedemo1-modelbuild")
 	p := project.Properties
-	assert.Equal(t, "sagemaker-abalone-p-abalonedemo1-modelbuild", p["Name"])
 	assert.Equal(t, 480.0, p["TimeoutInMinutes"])
 	assert.Equal(t, "${"+tpl.One(t, "AWS::KMS::Key").LogicalID+".Arn}", testutil.Render(p["EncryptionKey"]))
 	env := p["Environment"].(map[string]any)
@@ -131,12 +122,7 @@ func TestModelBuildProjectRunsThePipelineWithTheOriginalsEnvironment(t *testing.
 		assert.Equal(t, "PLAINTEXT", vm["Type"])
 		vars[vm["Name"].(string)] = testutil.Render(vm["Value"])
 	}
-	bucket := ""
-	for _, b := range tpl.Resources("AWS::S3::Bucket") {
-		if b.Properties["BucketName"] == "sagemaker-project-p-abalonedemo1" {
-			bucket = b.LogicalID
-		}
-	}
+	bucket := tpl.Named(t, "AWS::S3::Bucket", "BucketName", "sagemaker-project-p-abalonedemo1").LogicalID
 	assert.Equal(t, map[string]string{
 		"SAGEMAKER_PROJECT_NAME":      "abalone",
 		"SAGEMAKER_PROJECT_ID":        "p-abalonedemo1",
@@ -152,14 +138,15 @@ func TestModelBuildProjectRunsThePipelineWithTheOriginalsEnvironment(t *testing.
 	}, vars)
 	assert.Equal(t, "codebuild-buildspec.yml", p["Source"].(map[string]any)["BuildSpec"])
 
-	logs := tpl.One(t, "AWS::Logs::LogGroup")
-	assert.Equal(t, "/aws/codebuild/sagemaker-abalone-p-abalonedemo1-modelbuild", logs.Properties["LogGroupName"])
+	logs := tpl.Named(t, "AWS::Logs::LogGroup", "LogGroupName", "/aws/codebuild/sagemaker-abalone-p-abalonedemo1-modelbuild")
 	assert.Equal(t, 90.0, logs.Properties["RetentionInDays"])
 	assert.Equal(t, "${"+logs.LogicalID+"}", testutil.Render(p["LogsConfig"].(map[string]any)["CloudWatchLogs"].(map[string]any)["GroupName"]))
 
 	sandbox := sandboxTemplate(t)
-	assert.Equal(t, 7.0, sandbox.One(t, "AWS::Logs::LogGroup").Properties["RetentionInDays"])
-	for _, v := range sandbox.One(t, "AWS::CodeBuild::Project").Properties["Environment"].(map[string]any)["EnvironmentVariables"].([]any) {
+	for _, lg := range sandbox.Resources("AWS::Logs::LogGroup") {
+		assert.Equal(t, 7.0, lg.Properties["RetentionInDays"], lg.Properties["LogGroupName"])
+	}
+	for _, v := range sandbox.Named(t, "AWS::CodeBuild::Project", "Name", "sagemaker-Churn-p-sandbox01-modelbuild").Properties["Environment"].(map[string]any)["EnvironmentVariables"].([]any) {
 		if vm := v.(map[string]any); vm["Name"] == "TRAINING_INSTANCE_TYPE" {
 			assert.Equal(t, "ml.c5.xlarge", vm["Value"])
 		}
@@ -168,9 +155,8 @@ func TestModelBuildProjectRunsThePipelineWithTheOriginalsEnvironment(t *testing.
 
 func TestModelBuildPipelineIsSourceThenBuildStartedByAPushEvent(t *testing.T) {
 	tpl := defaultTemplate(t)
-	pipeline := tpl.One(t, "AWS::CodePipeline::Pipeline")
+	pipeline := tpl.Named(t, "AWS::CodePipeline::Pipeline", "Name", "sagemaker-abalone-p-abalonedemo1-modelbuild")
 	p := pipeline.Properties
-	assert.Equal(t, "sagemaker-abalone-p-abalonedemo1-modelbuild", p["Name"])
 	assert.Equal(t, "V2", p["PipelineType"])
 	stages := p["Stages"].([]any)
 	require.Len(t, stages, 2)
@@ -185,19 +171,36 @@ func TestModelBuildPipelineIsSourceThenBuildStartedByAPushEvent(t *testing.T) {
 	assert.Equal(t, false, cfg["PollForSourceChanges"], "no polling: an EventBridge rule starts the pipeline")
 	buildAction := build["Actions"].([]any)[0].(map[string]any)
 	assert.Equal(t, "CodeBuild", buildAction["ActionTypeId"].(map[string]any)["Provider"])
-	assert.Equal(t, "${"+tpl.One(t, "AWS::CodeBuild::Project").LogicalID+"}", testutil.Render(buildAction["Configuration"].(map[string]any)["ProjectName"]))
+	buildProject := tpl.Named(t, "AWS::CodeBuild::Project", "Name", "sagemaker-abalone-p-abalonedemo1-modelbuild")
+	assert.Equal(t, "${"+buildProject.LogicalID+"}", testutil.Render(buildAction["Configuration"].(map[string]any)["ProjectName"]))
 
-	rule := tpl.One(t, "AWS::Events::Rule")
+	repo := tpl.Named(t, "AWS::CodeCommit::Repository", "RepositoryName", "sagemaker-abalone-p-abalonedemo1-modelbuild")
+	rule := pushRule(t, tpl, repo.LogicalID)
 	pattern := rule.Properties["EventPattern"].(map[string]any)
 	assert.Equal(t, []any{"aws.codecommit"}, pattern["source"])
 	assert.Equal(t, []any{"CodeCommit Repository State Change"}, pattern["detail-type"])
 	assert.Equal(t, []any{"main"}, pattern["detail"].(map[string]any)["referenceName"])
-	assert.Equal(t, "${"+tpl.One(t, "AWS::CodeCommit::Repository").LogicalID+".Arn}", testutil.Render(pattern["resources"].([]any)[0]))
 	target := rule.Properties["Targets"].([]any)[0].(map[string]any)
 	assert.True(t, strings.HasSuffix(testutil.Render(target["Arn"]), ":${"+pipeline.LogicalID+"}"), testutil.Render(target["Arn"]))
 
-	sandboxRule := sandboxTemplate(t).One(t, "AWS::Events::Rule")
+	sandbox := sandboxTemplate(t)
+	sandboxRepo := sandbox.Named(t, "AWS::CodeCommit::Repository", "RepositoryName", "sagemaker-Churn-p-sandbox01-modelbuild")
+	sandboxRule := pushRule(t, sandbox, sandboxRepo.LogicalID)
 	assert.Equal(t, []any{"develop"}, sandboxRule.Properties["EventPattern"].(map[string]any)["detail"].(map[string]any)["referenceName"])
+}
+
+// pushRule is the EventBridge rule matching pushes to the repository with the given
+// logical id.
+func pushRule(t *testing.T, tpl testutil.Template, repoID string) testutil.Resource {
+	t.Helper()
+	for _, r := range tpl.Resources("AWS::Events::Rule") {
+		pattern, _ := r.Properties["EventPattern"].(map[string]any)
+		if res, ok := pattern["resources"].([]any); ok && len(res) == 1 && testutil.Render(res[0]) == "${"+repoID+".Arn}" {
+			return r
+		}
+	}
+	t.Fatalf("no push rule for repository %s", repoID)
+	return testutil.Resource{}
 }
 
 func pipelineRole(t *testing.T, tpl testutil.Template) testutil.Resource {
@@ -267,7 +270,7 @@ func TestSageMakerResourceArnsAreLowercasedLikeSageMakerDoes(t *testing.T) {
 
 func TestBuildRolePassesOnlyThePipelineRoleAndRunsOnlyThisPipeline(t *testing.T) {
 	tpl := defaultTemplate(t)
-	project := tpl.One(t, "AWS::CodeBuild::Project")
+	project := tpl.Named(t, "AWS::CodeBuild::Project", "Name", "sagemaker-abalone-p-abalonedemo1-modelbuild")
 	buildRole := strings.TrimSuffix(strings.TrimPrefix(testutil.Render(project.Properties["ServiceRole"]), "${"), ".Arn}")
 	var passes, runs int
 	for _, s := range tpl.RoleStatements(buildRole) {
@@ -290,9 +293,15 @@ func TestBuildRolePassesOnlyThePipelineRoleAndRunsOnlyThisPipeline(t *testing.T)
 // serviceWideActions are the only actions that may be granted on every resource,
 // because their services support no resource-level permissions for them.
 var serviceWideActions = map[string]bool{
-	"cloudwatch:PutMetricData":    true,
-	"ecr:GetAuthorizationToken":   true,
-	"sagemaker:ListModelPackages": true,
+	"cloudwatch:PutMetricData":                         true,
+	"ecr:GetAuthorizationToken":                        true,
+	"sagemaker:ListModelPackages":                      true,
+	"application-autoscaling:RegisterScalableTarget":   true,
+	"application-autoscaling:DeregisterScalableTarget": true,
+	"application-autoscaling:DescribeScalableTargets":  true,
+	"application-autoscaling:PutScalingPolicy":         true,
+	"application-autoscaling:DeleteScalingPolicy":      true,
+	"application-autoscaling:DescribeScalingPolicies":  true,
 }
 
 func TestNoWildcardActionsAndStarResourcesOnlyWhereServicesRequireThem(t *testing.T) {
@@ -328,7 +337,7 @@ func TestNoWildcardActionsAndStarResourcesOnlyWhereServicesRequireThem(t *testin
 func TestEveryTaggableResourceCarriesTheProjectTags(t *testing.T) {
 	tpl := defaultTemplate(t)
 	untaggable := map[string]bool{
-		"AWS::IAM::Policy": true, "AWS::S3::BucketPolicy": true, "AWS::KMS::Alias": true,
+		"AWS::IAM::Policy": true, "AWS::S3::BucketPolicy": true, "AWS::KMS::Alias": true, "AWS::CDK::Metadata": true,
 	}
 	all, _ := tpl["Resources"].(map[string]any)
 	for id, r := range all {

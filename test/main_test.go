@@ -9,7 +9,7 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/sagemaker-mlops-cdk/mlops/internal/jsiiclose"
+	"github.com/sagemaker-mlops-cdk/mlops/jsiiclose"
 )
 
 // workDir holds the cloud assemblies of the package's syntheses until the tests end.
@@ -31,6 +31,13 @@ func TestMain(m *testing.M) {
 // context (on top of cdk.json's).
 var configurations = map[string]map[string]any{
 	"default": nil,
+	"connections": {
+		"modelBuild.source": "connection", "modelBuild.repository": "example-org/abalone-modelbuild",
+		"modelBuild.connectionArn": "arn:aws:codeconnections:eu-west-1:111111111111:connection/0c9a8b7d-1e2f-4a3b-9c8d-7e6f5a4b3c2d",
+		"modelDeploy.source": "connection", "modelDeploy.repository": "example-org/abalone-modeldeploy",
+		"modelDeploy.connectionArn": "arn:aws:codestar-connections:eu-west-1:111111111111:connection/0c9a8b7d-1e2f-4a3b-9c8d-7e6f5a4b3c2d",
+		"modelDeploy.url": "https://gitlab.com/example-org/abalone-modeldeploy.git", "modelDeploy.branch": "release",
+	},
 	"sandbox": {
 		"projectName": "Sandbox-Churn", "projectId": "p-sandbox01", "removalPolicy": "destroy",
 		"logRetentionDays": "7", "modelBuild.branch": "develop",

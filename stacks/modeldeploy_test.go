@@ -1,0 +1,205 @@
+package stacks_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/sagemaker-mlops-cdk/mlops/internal/testutil"
+)
+
+func deployPipeline(t *testing.T, tpl testutil.Template) testutil.Resource {
+	return tpl.Named(t, "AWS::CodePipeline::Pipeline", "Name", "sagemaker-abalone-p-abalonedemo1-modeldeploy")
+}
+
+// action is one pipeline action, flattened for assertions.
+type action struct {
+	stage, name, provider string
+	runOrder              float64
+	config                map[string]any
+	inputs, outputs       []string
+	roleArn               string
+}
+
+func actions(t *testing.T, pipeline testutil.Resource) []action {
+	t.Helper()
+	var out []action
+	for _, st := range pipeline.Properties["Stages"].([]any) {
+		stage := st.(map[string]any)
+		for _, a := range stage["Actions"].([]any) {
+			am := a.(map[string]any)
+			act := action{
+				stage:    stage["Name"].(string),
+				name:     am["Name"].(string),
+				provider: am["ActionTypeId"].(map[string]any)["Provider"].(string),
+				runOrder: am["RunOrder"].(float64),
+				roleArn:  testutil.Render(am["RoleArn"]),
+			}
+			act.config, _ = am["Configuration"].(map[string]any)
+			for _, in := range toList(am["InputArtifacts"]) {
+				act.inputs = append(act.inputs, in.(map[string]any)["Name"].(string))
+			}
+			for _, o := range toList(am["OutputArtifacts"]) {
+				act.outputs = append(act.outputs, o.(map[string]any)["Name"].(string))
+			}
+			out = append(out, act)
+		}
+	}
+	return out
+}
+
+func TestDeployPipelineBuildsDeploysStagingTestsApprovesThenDeploysProd(t *testing.T) {
+	tpl := defaultTemplate(t)
+	pipeline := deployPipeline(t, tpl)
+	assert.Equal(t, "V2", pipeline.Properties["PipelineType"])
+	acts := actions(t, pipeline)
+	var order []string
+	for _, a := range acts {
+		order = append(order, a.stage+"/"+a.name+"/"+a.provider)
+	}
+	assert.Equal(t, []string{
+		"Source/Source/CodeCommit",
+		"Build/BuildEndpointStacks/CodeBuild",
+		"DeployStaging/Deploy/CloudFormation",
+		"DeployStaging/TestStaging/CodeBuild",
+		"DeployStaging/ApproveDeployment/Manual",
+		"DeployProd/Deploy/CloudFormation",
+	}, order)
+	assert.Equal(t, []float64{1, 1, 1, 2, 3, 1}, []float64{acts[0].runOrder, acts[1].runOrder, acts[2].runOrder, acts[3].runOrder, acts[4].runOrder, acts[5].runOrder},
+		"within DeployStaging: deploy, then test, then approval")
+
+	assert.Equal(t, "main", acts[0].config["BranchName"])
+	assert.Equal(t, false, acts[0].config["PollForSourceChanges"])
+	assert.Equal(t, []string{"EndpointStacks"}, acts[1].outputs)
+
+	staging, prod := acts[2], acts[5]
+	assert.Equal(t, "sagemaker-abalone-p-abalonedemo1-deploy-staging", staging.config["StackName"])
+	assert.Equal(t, "EndpointStacks::Staging.template.json", staging.config["TemplatePath"])
+	assert.Equal(t, "sagemaker-abalone-p-abalonedemo1-deploy-prod", prod.config["StackName"])
+	assert.Equal(t, "EndpointStacks::Prod.template.json", prod.config["TemplatePath"])
+	assert.Equal(t, "REPLACE_ON_FAILURE", staging.config["ActionMode"], "a failed staging stack is replaced")
+	assert.Equal(t, "CREATE_UPDATE", prod.config["ActionMode"], "the pipeline never deletes production")
+	for _, a := range []action{staging, prod} {
+		assert.Equal(t, "CAPABILITY_IAM", a.config["Capabilities"])
+		assert.Equal(t, "${"+deploymentRole(t, tpl)+".Arn}", testutil.Render(a.config["RoleArn"]))
+	}
+
+	test := acts[3]
+	testProject := tpl.Named(t, "AWS::CodeBuild::Project", "Name", "sagemaker-abalone-p-abalonedemo1-testing")
+	assert.Equal(t, "${"+testProject.LogicalID+"}", testutil.Render(test.config["ProjectName"]))
+	assert.Equal(t, []string{"ModelDeploySource"}, test.inputs)
+	assert.Equal(t, []string{"StagingTestReport"}, test.outputs, "the test report is kept as a pipeline artifact")
+	assert.Contains(t, acts[4].config["CustomData"], "Approve this model for Production")
+}
+
+func deploymentRole(t *testing.T, tpl testutil.Template) string {
+	t.Helper()
+	for _, r := range tpl.Resources("AWS::IAM::Role") {
+		for _, s := range tpl.AllStatements() {
+			if s.Policy == r.LogicalID && s.HasAction("sts:AssumeRole") && len(s.Principals) == 1 && s.Principals[0] == "Service:cloudformation.amazonaws.com" {
+				return r.LogicalID
+			}
+		}
+	}
+	t.Fatal("no role assumed by CloudFormation")
+	return ""
+}
+
+func TestOnlyAnApprovalInThisGroupStartsTheDeployPipeline(t *testing.T) {
+	tpl := defaultTemplate(t)
+	pipeline := deployPipeline(t, tpl)
+	var rules []testutil.Resource
+	for _, r := range tpl.Resources("AWS::Events::Rule") {
+		pattern := r.Properties["EventPattern"].(map[string]any)
+		if src, _ := pattern["source"].([]any); len(src) == 1 && src[0] == "aws.sagemaker" {
+			rules = append(rules, r)
+		}
+	}
+	require.Len(t, rules, 1)
+	pattern := rules[0].Properties["EventPattern"].(map[string]any)
+	assert.Equal(t, map[string]any{
+		"source":      []any{"aws.sagemaker"},
+		"detail-type": []any{"SageMaker Model Package State Change"},
+		"detail": map[string]any{
+			"ModelPackageGroupName": []any{"abalone-p-abalonedemo1"},
+			"ModelApprovalStatus":   []any{"Approved"},
+		},
+	}, pattern, "rejected and pending versions, and other groups, never match")
+	target := rules[0].Properties["Targets"].([]any)[0].(map[string]any)
+	assert.True(t, strings.HasSuffix(testutil.Render(target["Arn"]), ":${"+pipeline.LogicalID+"}"))
+
+	deployRepo := tpl.Named(t, "AWS::CodeCommit::Repository", "RepositoryName", "sagemaker-abalone-p-abalonedemo1-modeldeploy")
+	push := pushRule(t, tpl, deployRepo.LogicalID)
+	assert.Equal(t, []any{"main"}, push.Properties["EventPattern"].(map[string]any)["detail"].(map[string]any)["referenceName"])
+	pushTarget := push.Properties["Targets"].([]any)[0].(map[string]any)
+	assert.True(t, strings.HasSuffix(testutil.Render(pushTarget["Arn"]), ":${"+pipeline.LogicalID+"}"))
+}
+
+func TestDeployBuildsCacheGoAndResolveFromTheGroup(t *testing.T) {
+	tpl := defaultTemplate(t)
+	bucket := tpl.Named(t, "AWS::S3::Bucket", "BucketName", "sagemaker-project-p-abalonedemo1").LogicalID
+	for name, buildspec := range map[string]string{
+		"sagemaker-abalone-p-abalonedemo1-modeldeploy": "buildspec.yml",
+		"sagemaker-abalone-p-abalonedemo1-testing":     "test-buildspec.yml",
+	} {
+		p := tpl.Named(t, "AWS::CodeBuild::Project", "Name", name).Properties
+		assert.Equal(t, buildspec, p["Source"].(map[string]any)["BuildSpec"], name)
+		cache := p["Cache"].(map[string]any)
+		assert.Equal(t, "S3", cache["Type"], name)
+		assert.Equal(t, "${"+bucket+"}/codebuild-cache/"+name, testutil.Render(cache["Location"]), name)
+		env := envVars(p)
+		assert.Equal(t, "/root/.cache/go-mod", env["GOMODCACHE"], name)
+		assert.Equal(t, "/root/.cache/go-build", env["GOCACHE"], name)
+		assert.Equal(t, 30.0, p["TimeoutInMinutes"], name)
+	}
+	build := envVars(tpl.Named(t, "AWS::CodeBuild::Project", "Name", "sagemaker-abalone-p-abalonedemo1-modeldeploy").Properties)
+	assert.Equal(t, "abalone-p-abalonedemo1", build["SOURCE_MODEL_PACKAGE_GROUP_NAME"])
+	test := envVars(tpl.Named(t, "AWS::CodeBuild::Project", "Name", "sagemaker-abalone-p-abalonedemo1-testing").Properties)
+	assert.Equal(t, "abalone-p-abalonedemo1-staging", test["ENDPOINT_NAME"])
+	assert.Equal(t, "20", test["TEST_INVOCATIONS"])
+	assert.Equal(t, "500", test["TEST_P95_LATENCY_MS"])
+}
+
+func envVars(project map[string]any) map[string]string {
+	out := map[string]string{}
+	for _, v := range project["Environment"].(map[string]any)["EnvironmentVariables"].([]any) {
+		vm := v.(map[string]any)
+		out[vm["Name"].(string)] = testutil.Render(vm["Value"])
+	}
+	return out
+}
+
+func TestTestProjectMayOnlyInvokeTheStagingEndpoint(t *testing.T) {
+	tpl := defaultTemplate(t)
+	p := tpl.Named(t, "AWS::CodeBuild::Project", "Name", "sagemaker-abalone-p-abalonedemo1-testing").Properties
+	role := strings.TrimSuffix(strings.TrimPrefix(testutil.Render(p["ServiceRole"]), "${"), ".Arn}")
+	var invokes []testutil.Statement
+	for _, s := range tpl.RoleStatements(role) {
+		if s.HasAction("sagemaker:InvokeEndpoint") {
+			invokes = append(invokes, s)
+		}
+		assert.False(t, s.HasAction("sagemaker:CreateEndpoint"))
+	}
+	require.Len(t, invokes, 1)
+	assert.Equal(t, []string{"arn:${AWS::Partition}:sagemaker:${AWS::Region}:${AWS::AccountId}:endpoint/abalone-p-abalonedemo1-staging"}, invokes[0].Resources)
+}
+
+func TestDeploymentRoleManagesOnlyTheProjectsEndpointResources(t *testing.T) {
+	tpl := defaultTemplate(t)
+	bySid := map[string]testutil.Statement{}
+	for _, s := range tpl.RoleStatements(deploymentRole(t, tpl)) {
+		bySid[s.Sid] = s
+	}
+	assert.ElementsMatch(t, []string{
+		"arn:${AWS::Partition}:sagemaker:${AWS::Region}:${AWS::AccountId}:endpoint/abalone-p-abalonedemo1-staging",
+		"arn:${AWS::Partition}:sagemaker:${AWS::Region}:${AWS::AccountId}:endpoint/abalone-p-abalonedemo1-prod",
+	}, bySid["ManageEndpoints"].Resources)
+	assert.Equal(t, map[string]any{"StringEquals": map[string]any{"aws:RequestTag/sagemaker:project-id": "p-abalonedemo1"}}, bySid["CreateTaggedModelsAndConfigs"].Conditions)
+	assert.Equal(t, map[string]any{"StringEquals": map[string]any{"aws:ResourceTag/sagemaker:project-id": "p-abalonedemo1"}}, bySid["ManageTaggedModelsAndConfigs"].Conditions)
+	assert.Equal(t, []string{"arn:${AWS::Partition}:iam::${AWS::AccountId}:role/sagemaker-project-p-abalonedemo1/*"}, bySid["ManageModelRoles"].Resources)
+	assert.Equal(t, bySid["ManageModelRoles"].Resources, bySid["PassModelRoles"].Resources)
+	assert.Equal(t, map[string]any{"StringEquals": map[string]any{"iam:PassedToService": "sagemaker.amazonaws.com"}}, bySid["PassModelRoles"].Conditions)
+	assert.False(t, bySid["ManageModelRoles"].HasAction("iam:AttachRolePolicy"), "model roles get inline policies only, never managed ones")
+}
