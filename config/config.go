@@ -64,6 +64,14 @@ type Config struct {
 	ModelPackageArn string
 	// TestGate configures the staging test gate (keys `testGate.*`).
 	TestGate TestGate
+	// BootstrapQualifier is the CDK bootstrap qualifier of the stage accounts, whose
+	// deploy and CloudFormation execution roles deploy the endpoint stacks there (key
+	// `bootstrapQualifier`).
+	BootstrapQualifier string
+	// RequireSeparateStageAccounts demands that staging and prod each have an account
+	// of their own, different from the project's and from each other (key
+	// `requireSeparateStageAccounts`).
+	RequireSeparateStageAccounts bool
 }
 
 // Hosting is how an endpoint runs its model.
@@ -78,6 +86,11 @@ const (
 
 // Stage configures one deployment stage's endpoint.
 type Stage struct {
+	// Account and Region are where the stage's endpoint stack deploys (keys
+	// `<stage>.account`, `<stage>.region`). Empty means the project's own; a stage in
+	// another account or region needs the project's account and region set.
+	Account string
+	Region  string
 	// Hosting is instance or serverless (key `<stage>.hosting`).
 	Hosting Hosting
 	// InstanceType and InstanceCount size instance hosting (keys
@@ -173,6 +186,7 @@ func Default() Config {
 		Staging:                         DefaultStage("staging"),
 		Prod:                            DefaultStage("prod"),
 		TestGate:                        TestGate{Invocations: 20, P95LatencyMs: 500},
+		BootstrapQualifier:              "hnb659fds",
 	}
 }
 
@@ -270,9 +284,87 @@ func (c Config) crossFieldProblems() []string {
 	}{{"staging", c.Staging}, {"prod", c.Prod}} {
 		problems = append(problems, st.stage.problems(st.name, c.Project)...)
 	}
+	problems = append(problems, c.accountProblems()...)
 	problems = append(problems, c.ModelBuild.problems("modelBuild")...)
 	problems = append(problems, c.ModelDeploy.problems("modelDeploy")...)
 	return problems
+}
+
+// Stage returns the named stage's settings: prod, or else staging.
+func (c Config) Stage(name string) Stage {
+	if name == "prod" {
+		return c.Prod
+	}
+	return c.Staging
+}
+
+// Target is where one stage deploys: its account and region, each "" when it is the
+// project's own (the environment-agnostic default).
+type Target struct {
+	Account, Region string
+}
+
+// IsLocal tells whether the stage deploys where the project stack does.
+func (t Target) IsLocal() bool { return t.Account == "" && t.Region == "" }
+
+// StageTarget resolves where the named stage (staging or prod) deploys: its own
+// account and region, each defaulting to the project's. A stage that resolves to the
+// project's own account and region is local.
+func (c Config) StageTarget(name string) Target {
+	st := c.Stage(name)
+	account, region := st.Account, st.Region
+	if account == "" {
+		account = c.Account
+	}
+	if region == "" {
+		region = c.Region
+	}
+	if account == c.Account && region == c.Region {
+		return Target{}
+	}
+	return Target{Account: account, Region: region}
+}
+
+// StageAccounts returns the accounts other than the project's that stages deploy to,
+// each once, sorted.
+func (c Config) StageAccounts() []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, name := range []string{"staging", "prod"} {
+		a := c.StageTarget(name).Account
+		if a != "" && a != c.Account && !seen[a] {
+			seen[a] = true
+			out = append(out, a)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// accountProblems reports the rules of multi-account and multi-region stages.
+func (c Config) accountProblems() []string {
+	var out []string
+	for _, name := range []string{"staging", "prod"} {
+		st := c.Stage(name)
+		if (st.Account != "" || st.Region != "") && c.Account == "" {
+			out = append(out, fmt.Sprintf("%s.account %q / %s.region %q need the project's own account and region: set account and region too", name, st.Account, name, st.Region))
+		}
+		if st.Region != "" && c.Region != "" && st.Region != c.Region {
+			out = append(out, fmt.Sprintf("%s.region %q differs from region %q: SageMaker creates a model only from a model package and artifacts in its own region, so a stage must deploy in the project's region (its account may differ)", name, st.Region, c.Region))
+		}
+	}
+	if c.RequireSeparateStageAccounts {
+		s, p := c.Staging.Account, c.Prod.Account
+		switch {
+		case s == "" || p == "":
+			out = append(out, fmt.Sprintf("requireSeparateStageAccounts is true but staging.account %q or prod.account %q is not set: give each stage its own account", s, p))
+		case s == p:
+			out = append(out, fmt.Sprintf("staging.account %q equals prod.account while requireSeparateStageAccounts is true: give each stage its own account", s))
+		case s == c.Account || p == c.Account:
+			out = append(out, fmt.Sprintf("a stage account equals the project account %q while requireSeparateStageAccounts is true: deploy stages outside the tooling account", c.Account))
+		}
+	}
+	return out
 }
 
 // isCDKKey tells the CDK's own context keys (feature flags, lookups, CLI settings)

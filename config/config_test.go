@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/sagemaker-mlops-cdk/mlops/constructs/project"
+	"github.com/sagemaker-mlops-cdk/mlops/internal/testutil"
 )
 
 func TestParseEmptyContextGivesTheDemoProject(t *testing.T) {
@@ -77,7 +78,13 @@ func TestBadValuesNameTheKeyTheValueAndWhatIsAllowed(t *testing.T) {
 		{"modelBuild.branch", "-rf", `modelBuild.branch "-rf" is invalid: must be a git branch name`},
 		{"modelBuild.branch", "has space", `modelBuild.branch "has space" is invalid`},
 		{"account", "12345", `account "12345" is invalid: must be a 12-digit AWS account id`},
-		{"region", "moon-base-1x", `region "moon-base-1x" is invalid: must be an AWS region name such as eu-west-1`},
+		{"region", "moon-base-1x", `region "moon-base-1x" is invalid: must be an AWS region the CDK knows, such as eu-west-1`},
+		{"region", "eu-west-9", `region "eu-west-9" is invalid: must be an AWS region the CDK knows`},
+		{"staging.account", "1234567890123", `staging.account "1234567890123" is invalid: must be a 12-digit AWS account id`},
+		{"prod.account", "12345678901a", `prod.account "12345678901a" is invalid: must be a 12-digit AWS account id`},
+		{"prod.region", "mars-north-1", `prod.region "mars-north-1" is invalid: must be an AWS region the CDK knows`},
+		{"bootstrapQualifier", "HNB659FDS", `bootstrapQualifier "HNB659FDS" is invalid: must be a CDK bootstrap qualifier`},
+		{"requireSeparateStageAccounts", "sometimes", `requireSeparateStageAccounts "sometimes" is invalid: must be true or false`},
 		{"projectNmae", "x", `projectNmae is not a known setting: use one of account, artifactNoncurrentVersionExpirationDays,`},
 		{"modelDeploy.branch", "a b", `modelDeploy.branch "a b" is invalid: must be a git branch name`},
 		{"modelPackageArn", "arn:aws:sagemaker:eu-west-1:111111111111:model-package/group", `modelPackageArn "arn:aws:sagemaker:eu-west-1:111111111111:model-package/group" is invalid: must be the ARN of a versioned model package`},
@@ -105,6 +112,98 @@ func TestBadValuesNameTheKeyTheValueAndWhatIsAllowed(t *testing.T) {
 			assert.True(t, strings.HasPrefix(err.Error(), "invalid configuration:\n  "), err.Error())
 		})
 	}
+}
+
+func TestMain(m *testing.M) { testutil.Main(m) }
+
+func TestStageTargetsAndAccounts(t *testing.T) {
+	single := Default()
+	assert.True(t, single.StageTarget("staging").IsLocal())
+	assert.True(t, single.StageTarget("prod").IsLocal())
+	assert.Empty(t, single.StageAccounts())
+
+	cfg, err := Parse(map[string]any{
+		"account": "111111111111", "region": "eu-west-1",
+		"staging.account": "222222222222", "prod.account": "333333333333", "prod.region": "eu-west-1",
+	})
+	require.NoError(t, err)
+	assert.Equal(t, Target{Account: "222222222222", Region: "eu-west-1"}, cfg.StageTarget("staging"), "a stage region defaults to the project's")
+	assert.Equal(t, Target{Account: "333333333333", Region: "eu-west-1"}, cfg.StageTarget("prod"))
+	assert.Equal(t, []string{"222222222222", "333333333333"}, cfg.StageAccounts())
+
+	shared, err := Parse(map[string]any{
+		"account": "111111111111", "region": "eu-west-1", "staging.account": "222222222222", "prod.account": "222222222222",
+	})
+	require.NoError(t, err)
+	assert.Equal(t, []string{"222222222222"}, shared.StageAccounts(), "a shared stage account appears once")
+
+	local, err := Parse(map[string]any{"account": "111111111111", "region": "eu-west-1", "staging.account": "111111111111"})
+	require.NoError(t, err)
+	assert.True(t, local.StageTarget("staging").IsLocal(), "a stage in the project's own account and region is local")
+	assert.Empty(t, local.StageAccounts())
+}
+
+func TestMultiAccountRules(t *testing.T) {
+	cases := []struct {
+		context map[string]any
+		want    string
+	}{
+		{map[string]any{"staging.account": "222222222222"},
+			`staging.account "222222222222" / staging.region "" need the project's own account and region: set account and region too`},
+		{map[string]any{"prod.region": "us-east-1"},
+			`prod.account "" / prod.region "us-east-1" need the project's own account and region`},
+		{map[string]any{"account": "111111111111", "region": "eu-west-1", "prod.account": "333333333333", "prod.region": "us-east-1"},
+			`prod.region "us-east-1" differs from region "eu-west-1": SageMaker creates a model only from a model package and artifacts in its own region`},
+		{map[string]any{"account": "111111111111", "region": "eu-west-1", "requireSeparateStageAccounts": "true", "staging.account": "222222222222"},
+			`requireSeparateStageAccounts is true but staging.account "222222222222" or prod.account "" is not set`},
+		{map[string]any{"account": "111111111111", "region": "eu-west-1", "requireSeparateStageAccounts": true, "staging.account": "222222222222", "prod.account": "222222222222"},
+			`staging.account "222222222222" equals prod.account while requireSeparateStageAccounts is true`},
+		{map[string]any{"account": "111111111111", "region": "eu-west-1", "requireSeparateStageAccounts": true, "staging.account": "111111111111", "prod.account": "333333333333"},
+			`a stage account equals the project account "111111111111" while requireSeparateStageAccounts is true`},
+	}
+	for _, tc := range cases {
+		_, err := Parse(tc.context)
+		require.Error(t, err, tc.context)
+		assert.Contains(t, err.Error(), tc.want)
+	}
+	_, err := Parse(map[string]any{"account": "111111111111", "region": "eu-west-1", "requireSeparateStageAccounts": true, "staging.account": "222222222222", "prod.account": "333333333333"})
+	assert.NoError(t, err)
+}
+
+func TestRepositoryRules(t *testing.T) {
+	const arn = "arn:aws:codeconnections:eu-west-1:111111111111:connection/0c9a8b7d-1e2f-4a3b-9c8d-7e6f5a4b3c2d"
+	cases := []struct {
+		context map[string]any
+		want    string
+	}{
+		{map[string]any{"modelBuild.source": "github"}, `modelBuild.source "github" is invalid: must be one of codecommit, connection`},
+		{map[string]any{"modelBuild.source": "connection", "modelBuild.repository": "org/repo"},
+			`modelBuild.connectionArn is required when modelBuild.source is connection`},
+		{map[string]any{"modelDeploy.source": "connection", "modelDeploy.connectionArn": arn},
+			`modelDeploy.repository is required when modelDeploy.source is connection: give the repository's full name, owner/repo`},
+		{map[string]any{"modelBuild.connectionArn": arn},
+			`modelBuild.connectionArn "` + arn + `" is set but modelBuild.source is codecommit: set modelBuild.source to connection`},
+		{map[string]any{"modelBuild.connectionArn": "arn:aws:codestar:eu-west-1:111111111111:connection/x"},
+			`modelBuild.connectionArn "arn:aws:codestar:eu-west-1:111111111111:connection/x" is invalid: must be a CodeConnections connection ARN`},
+		{map[string]any{"modelBuild.repository": "just-a-name"}, `modelBuild.repository "just-a-name" is invalid: must be the repository's full name, owner/repo`},
+		{map[string]any{"modelDeploy.url": "http://github.com/o/r.git"}, `modelDeploy.url "http://github.com/o/r.git" is invalid: must be the repository's https:// clone URL`},
+		{map[string]any{"modelDeploy.seedCode": "maybe"}, `modelDeploy.seedCode "maybe" is invalid: must be true or false`},
+	}
+	for _, tc := range cases {
+		_, err := Parse(tc.context)
+		require.Error(t, err, tc.context)
+		assert.Contains(t, err.Error(), tc.want)
+	}
+	cfg, err := Parse(map[string]any{
+		"modelBuild.source": "connection", "modelBuild.connectionArn": arn, "modelBuild.repository": "group/sub/repo",
+		"modelDeploy.source": "connection", "modelDeploy.connectionArn": strings.Replace(arn, "codeconnections", "codestar-connections", 1),
+		"modelDeploy.repository": "org/deploy", "modelDeploy.url": "https://gitlab.example.com/org/deploy.git", "modelDeploy.seedCode": false,
+	})
+	require.NoError(t, err)
+	assert.Equal(t, "https://github.com/group/sub/repo.git", cfg.ModelBuild.CloneURL())
+	assert.Equal(t, "https://gitlab.example.com/org/deploy.git", cfg.ModelDeploy.CloneURL())
+	assert.False(t, cfg.ModelDeploy.SeedCode)
+	assert.True(t, cfg.ModelBuild.SeedCode)
 }
 
 func TestCrossFieldRules(t *testing.T) {

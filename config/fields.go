@@ -6,8 +6,10 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	"github.com/aws/aws-cdk-go/awscdk/v2/regioninfo"
 
 	"github.com/sagemaker-mlops-cdk/mlops/constructs/project"
 )
@@ -26,7 +28,7 @@ var fields = []field{
 	stringField("projectName", func(c *Config) *string { return &c.Project.Name }, project.CheckName),
 	stringField("projectId", func(c *Config) *string { return &c.Project.ID }, project.CheckID),
 	stringField("account", func(c *Config) *string { return &c.Account }, optional(matches(accountPattern, "a 12-digit AWS account id"))),
-	stringField("region", func(c *Config) *string { return &c.Region }, optional(matches(regionPattern, "an AWS region name such as eu-west-1"))),
+	stringField("region", func(c *Config) *string { return &c.Region }, optional(knownRegion)),
 	stringField("removalPolicy", func(c *Config) *string { return (*string)(&c.RemovalPolicy) }, oneOf(string(Retain), string(Destroy))),
 	intField("logRetentionDays", func(c *Config) *int { return &c.LogRetentionDays }, intIn(logRetentionDays...)),
 	intField("artifactNoncurrentVersionExpirationDays", func(c *Config) *int { return &c.NoncurrentVersionExpirationDays }, intRange(1, 3650)),
@@ -35,6 +37,8 @@ var fields = []field{
 	stringField("modelPackageArn", func(c *Config) *string { return &c.ModelPackageArn }, optional(matches(modelPackagePattern, "the ARN of a versioned model package, arn:<partition>:sagemaker:<region>:<account>:model-package/<group>/<version>"))),
 	intField("testGate.invocations", func(c *Config) *int { return &c.TestGate.Invocations }, intRange(20, 1000)),
 	intField("testGate.p95LatencyMs", func(c *Config) *int { return &c.TestGate.P95LatencyMs }, intRange(1, 60000)),
+	stringField("bootstrapQualifier", func(c *Config) *string { return &c.BootstrapQualifier }, matches(qualifierPattern, "a CDK bootstrap qualifier: 1-10 lowercase letters and digits")),
+	boolField("requireSeparateStageAccounts", func(c *Config) *bool { return &c.RequireSeparateStageAccounts }),
 }
 
 func init() {
@@ -62,7 +66,7 @@ func Keys() []string {
 
 var (
 	accountPattern      = regexp.MustCompile(`^[0-9]{12}$`)
-	regionPattern       = regexp.MustCompile(`^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9]$`)
+	qualifierPattern    = regexp.MustCompile(`^[a-z0-9]{1,10}$`)
 	instanceTypePattern = regexp.MustCompile(`^ml\.[a-z0-9]+\.[a-z0-9]+$`)
 	instanceTypeRule    = "a SageMaker instance type such as ml.m5.xlarge"
 	branchPattern       = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9._/-]{0,99}$`)
@@ -180,6 +184,19 @@ func intIn(allowed ...int) func(int) error {
 		}
 		return fmt.Errorf("must be one of %s", strings.Trim(fmt.Sprint(allowed), "[]"))
 	}
+}
+
+// knownRegions are the regions the CDK knows, by partition.
+var knownRegions = sync.OnceValue(func() map[string]*string {
+	return *regioninfo.RegionInfo_RegionMap(regioninfo.FactName_PARTITION())
+})
+
+// knownRegion accepts the regions the CDK's region facts list.
+func knownRegion(v string) error {
+	if _, ok := knownRegions()[v]; !ok {
+		return fmt.Errorf("must be an AWS region the CDK knows, such as eu-west-1 or us-east-1")
+	}
+	return nil
 }
 
 // branchName accepts the branch names git accepts that are also safe in event patterns

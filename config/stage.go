@@ -16,6 +16,8 @@ func stageFields(prefix string, stage func(*Config) *Stage) []field {
 		return func(c *Config) *int { return f(stage(c)) }
 	}
 	return []field{
+		stringField(prefix+"account", s(func(st *Stage) *string { return &st.Account }), optional(matches(accountPattern, "a 12-digit AWS account id"))),
+		stringField(prefix+"region", s(func(st *Stage) *string { return &st.Region }), optional(knownRegion)),
 		stringField(prefix+"hosting", s(func(st *Stage) *string { return (*string)(&st.Hosting) }), oneOf(string(Instances), string(Serverless))),
 		stringField(prefix+"instanceType", s(func(st *Stage) *string { return &st.InstanceType }), endpoint.CheckInstanceType),
 		intField(prefix+"instanceCount", n(func(st *Stage) *int { return &st.InstanceCount }), endpoint.CheckInstanceCount),

@@ -2,6 +2,8 @@ package stacks
 
 import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
 
 	"github.com/sagemaker-mlops-cdk/mlops/config"
 )
@@ -15,18 +17,23 @@ type Project struct {
 	Staging, Prod *EndpointStack
 }
 
-// NewProject adds the stacks of the project described by cfg to app. Construct ids
-// are stable: renaming them would replace deployed resources.
-func NewProject(app awscdk.App, cfg config.Config) *Project {
+// NewProject adds the stacks of the project described by cfg to app (or a stage).
+// Construct ids are stable: renaming them would replace deployed resources.
+func NewProject(app constructs.Construct, cfg config.Config) *Project {
 	project := NewProjectStack(app, "Project", &ProjectStackProps{Config: cfg})
 	endpointStack := func(id, name string, stage config.Stage) *EndpointStack {
-		return NewEndpointStack(app, id, &EndpointStackProps{
+		props := &EndpointStackProps{
 			StackProps:      awscdk.StackProps{Env: project.Environment()},
 			Project:         cfg.Project,
 			StageName:       name,
 			Stage:           stage,
 			ModelPackageArn: cfg.ModelPackageArn,
-		})
+		}
+		if t := cfg.StageTarget(name); !t.IsLocal() {
+			props.Env = &awscdk.Environment{Account: jsii.String(t.Account), Region: jsii.String(t.Region)}
+			props.ArtifactsAccount, props.ArtifactsRegion = cfg.Account, cfg.Region
+		}
+		return NewEndpointStack(app, id, props)
 	}
 	return &Project{
 		Project: project,

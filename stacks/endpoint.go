@@ -2,12 +2,14 @@ package stacks
 
 import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/sagemaker-mlops-cdk/mlops/config"
 	"github.com/sagemaker-mlops-cdk/mlops/constructs/artifacts"
 	"github.com/sagemaker-mlops-cdk/mlops/constructs/endpoint"
+	"github.com/sagemaker-mlops-cdk/mlops/constructs/modeldeploy"
 	"github.com/sagemaker-mlops-cdk/mlops/constructs/project"
 )
 
@@ -28,7 +30,10 @@ type EndpointStackProps struct {
 	// CloudFormation parameter ModelPackageArn.
 	ModelPackageArn string
 	// ArtifactsAccount and ArtifactsRegion are where the project's artifact bucket and
-	// key live. Default: the endpoint stack's own account and region.
+	// key live. Default: the endpoint stack's own account and region. When they are
+	// another account, the endpoint's storage is encrypted with a key of the stack's
+	// own, and the project's test gate in that account (its role
+	// modeldeploy.TestRoleName) may invoke the staging endpoint.
 	ArtifactsAccount, ArtifactsRegion string
 }
 
@@ -69,6 +74,21 @@ func NewEndpointStack(scope constructs.Construct, id string, props *EndpointStac
 		}).ValueAsString()
 	}
 	instance, serverless, capture := props.Stage.EndpointHosting()
+	var storageKey awskms.IKey
+	testerRole := ""
+	if remote := props.ArtifactsAccount; remote != "" && remote != *stack.Account() {
+		if instance != nil {
+			storageKey = awskms.NewKey(stack, jsii.String("StorageKey"), &awskms.KeyProps{
+				Description:       jsii.String("Encrypts the storage of endpoint " + props.Project.EndpointName(props.StageName)),
+				EnableKeyRotation: jsii.Bool(true),
+				RemovalPolicy:     awscdk.RemovalPolicy_DESTROY,
+				PendingWindow:     awscdk.Duration_Days(jsii.Number(7)),
+			})
+		}
+		if props.StageName == "staging" {
+			testerRole = "arn:" + *stack.Partition() + ":iam::" + remote + ":role/" + modeldeploy.TestRoleName(props.Project)
+		}
+	}
 	ep := endpoint.NewEndpoint(stack, "Endpoint", &endpoint.EndpointProps{
 		Project:         props.Project,
 		Stage:           props.StageName,
@@ -77,9 +97,12 @@ func NewEndpointStack(scope constructs.Construct, id string, props *EndpointStac
 			Scope: stack, Project: props.Project,
 			Account: props.ArtifactsAccount, Region: props.ArtifactsRegion,
 		},
-		Instance:    instance,
-		Serverless:  serverless,
-		DataCapture: capture,
+		ModelArtifactsPrefix: props.Project.ModelArtifactsPrefix(),
+		Instance:             instance,
+		Serverless:           serverless,
+		DataCapture:          capture,
+		StorageKey:           storageKey,
+		TesterRoleArn:        testerRole,
 	})
 	awscdk.NewCfnOutput(stack, jsii.String("EndpointName"), &awscdk.CfnOutputProps{Value: jsii.String(ep.Name)})
 	return &EndpointStack{Stack: stack, Endpoint: ep}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/sagemaker-mlops-cdk/mlops/config"
 	"github.com/sagemaker-mlops-cdk/mlops/constructs/artifacts"
+	"github.com/sagemaker-mlops-cdk/mlops/constructs/endpoint"
 	"github.com/sagemaker-mlops-cdk/mlops/constructs/modelbuild"
 	"github.com/sagemaker-mlops-cdk/mlops/constructs/modeldeploy"
 	"github.com/sagemaker-mlops-cdk/mlops/constructs/registry"
@@ -38,6 +39,22 @@ type ProjectStack struct {
 	ModelBuild *modelbuild.ModelBuild
 	// ModelDeploy is the ModelDeploy repository's pipeline and its triggers.
 	ModelDeploy *modeldeploy.ModelDeploy
+}
+
+// trustStageAccounts lets each stage account other than the project's read the model
+// artifacts, write its stages' captured data and deploy the group's model versions.
+func trustStageAccounts(cfg config.Config, bucket *artifacts.ArtifactBucket, models *registry.ModelRegistry) {
+	accounts := cfg.StageAccounts()
+	models.AllowAccounts(accounts...)
+	for _, account := range accounts {
+		var captures []string
+		for _, name := range []string{"staging", "prod"} {
+			if st := cfg.Stage(name); cfg.StageTarget(name).Account == account && st.DataCapture {
+				captures = append(captures, st.DataCapturePrefix)
+			}
+		}
+		bucket.GrantStageAccount(account, endpoint.RolePath(cfg.Project), cfg.Project.ModelArtifactsPrefix(), captures...)
+	}
 }
 
 // newRepository creates (CodeCommit) or refers to (connection) a repository of the
@@ -132,13 +149,17 @@ func NewProjectStack(scope constructs.Construct, id string, props *ProjectStackP
 	deployRepo := newRepository(stack, "ModelDeployRepository", p.ResourceName("modeldeploy"), cfg.ModelDeploy, seedcode.Dir(seedcode.ModelDeploy),
 		"ModelDeploy code of SageMaker project "+p.NameID()+": the endpoint stacks, their stage settings and the staging test gate")
 	deploy := modeldeploy.NewModelDeploy(stack, "ModelDeploy", &modeldeploy.ModelDeployProps{
-		Project:          p,
-		Repository:       deployRepo,
-		Artifacts:        bucket,
-		Registry:         models,
-		TestInvocations:  cfg.TestGate.Invocations,
-		TestP95LatencyMs: cfg.TestGate.P95LatencyMs,
-		LogRetention:     cfg.LogRetention(),
+		Project:            p,
+		Repository:         deployRepo,
+		Artifacts:          bucket,
+		Registry:           models,
+		TestInvocations:    cfg.TestGate.Invocations,
+		TestP95LatencyMs:   cfg.TestGate.P95LatencyMs,
+		LogRetention:       cfg.LogRetention(),
+		Staging:            modeldeploy.Target(cfg.StageTarget("staging")),
+		Prod:               modeldeploy.Target(cfg.StageTarget("prod")),
+		BootstrapQualifier: cfg.BootstrapQualifier,
 	})
+	trustStageAccounts(cfg, bucket, models)
 	return &ProjectStack{Stack: stack, Artifacts: bucket, Registry: models, ModelBuild: build, ModelDeploy: deploy}
 }

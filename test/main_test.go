@@ -38,6 +38,16 @@ var configurations = map[string]map[string]any{
 		"modelDeploy.connectionArn": "arn:aws:codestar-connections:eu-west-1:111111111111:connection/0c9a8b7d-1e2f-4a3b-9c8d-7e6f5a4b3c2d",
 		"modelDeploy.url": "https://gitlab.com/example-org/abalone-modeldeploy.git", "modelDeploy.branch": "release",
 	},
+	"multiaccount": {
+		"account": "111111111111", "region": "eu-west-1", "requireSeparateStageAccounts": "true",
+		"staging.account": "222222222222", "prod.account": "333333333333", "prod.hosting": "instance",
+		"prod.autoscaling.maxCapacity": "4", "bootstrapQualifier": "mlops1",
+	},
+	"sharedstageaccount": {
+		"account": "111111111111", "region": "eu-west-1",
+		"staging.account": "222222222222", "prod.account": "222222222222",
+		"staging.hosting": "serverless", "staging.dataCapture.enabled": "false",
+	},
 	"sandbox": {
 		"projectName": "Sandbox-Churn", "projectId": "p-sandbox01", "removalPolicy": "destroy",
 		"logRetentionDays": "7", "modelBuild.branch": "develop",

@@ -117,14 +117,65 @@ func (a *ArtifactBucket) ObjectsFinding(prefix string) string {
 	return "Resource::" + nag.Attr(a.Bucket, "Arn") + "/" + prefix + "*"
 }
 
+// GrantStageAccount lets the roles under rolePath in another account (the model
+// roles of the project's endpoints there) read the objects under readPrefix and write
+// captured data under each of capturePrefixes, using the key through S3 only. The
+// statements go to the bucket's and the key's policies, with the account as principal
+// and the role path as condition, each account once per statement.
+func (a *ArtifactBucket) GrantStageAccount(account, rolePath, readPrefix string, capturePrefixes ...string) {
+	stack := awscdk.Stack_Of(a.Bucket)
+	principal := awsiam.NewAccountPrincipal(jsii.String(account))
+	roles := map[string]interface{}{"ArnLike": map[string]interface{}{
+		"aws:PrincipalArn": "arn:" + *stack.Partition() + ":iam::" + account + ":role" + rolePath + "*",
+	}}
+	sid := "Account" + account
+	a.Bucket.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:        jsii.String("ReadModelArtifacts" + sid),
+		Principals: &[]awsiam.IPrincipal{principal},
+		Actions:    jsii.Strings("s3:GetObject", "s3:GetObjectVersion"),
+		Resources:  &[]*string{a.ObjectsArn(readPrefix)},
+		Conditions: &roles,
+	}))
+	keyActions := []string{"kms:Decrypt"}
+	if len(capturePrefixes) > 0 {
+		var captured []*string
+		for _, prefix := range capturePrefixes {
+			captured = append(captured, a.ObjectsArn(prefix+"/"))
+		}
+		a.Bucket.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Sid:        jsii.String("WriteCapturedData" + sid),
+			Principals: &[]awsiam.IPrincipal{principal},
+			Actions:    jsii.Strings("s3:PutObject", "s3:AbortMultipartUpload"),
+			Resources:  &captured,
+			Conditions: &roles,
+		}))
+		keyActions = append(keyActions, "kms:GenerateDataKey", "kms:Encrypt")
+	}
+	viaS3 := map[string]interface{}{
+		"ArnLike":      roles["ArnLike"],
+		"StringEquals": map[string]interface{}{"kms:ViaService": "s3." + *stack.Region() + ".amazonaws.com"},
+	}
+	a.Key.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:        jsii.String("UseThroughS3" + sid),
+		Principals: &[]awsiam.IPrincipal{principal},
+		Actions:    jsii.Strings(keyActions...),
+		Resources:  jsii.Strings("*"),
+		Conditions: &viaS3,
+	}), nil)
+	// SageMaker checks a capture key when the endpoint config is created, with the
+	// credentials of whoever creates it (CloudFormation in the stage account).
+	a.Key.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:        jsii.String("Describe" + sid),
+		Principals: &[]awsiam.IPrincipal{principal},
+		Actions:    jsii.Strings("kms:DescribeKey"),
+		Resources:  jsii.Strings("*"),
+	}), nil)
+}
+
 // PipelineArtifactsRule accepts the wildcards of the grants CDK gives a CodePipeline
 // that stores its artifacts in this bucket, and its actions' roles.
 func (a *ArtifactBucket) PipelineArtifactsRule() nag.Rule {
-	return nag.Rule{
-		ID:        "AwsSolutions-IAM5",
-		Reason:    "CDK's standard grants let CodePipeline and its actions read and write pipeline artifacts, under generated keys, in the project's own artifact bucket and key.",
-		AppliesTo: append([]string{a.ObjectsFinding("")}, nag.PipelineArtifactActions...),
-	}
+	return nag.PipelineArtifactsRule(a.Bucket)
 }
 
 // ObjectsArn is the ARN of the objects under prefix ("" for every object).

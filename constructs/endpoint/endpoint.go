@@ -6,11 +6,13 @@ package endpoint
 
 import (
 	"fmt"
+	"regexp"
 	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsapplicationautoscaling"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssagemaker"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
@@ -19,6 +21,8 @@ import (
 	"github.com/sagemaker-mlops-cdk/mlops/constructs/project"
 	"github.com/sagemaker-mlops-cdk/mlops/internal/nag"
 )
+
+var testerRoleArn = regexp.MustCompile(`^arn:aws[a-z-]*:iam::([0-9]{12}):role/[\w+=,.@/-]+$`)
 
 // VariantName is the name of the endpoint's single production variant.
 const VariantName = "AllTraffic"
@@ -36,6 +40,9 @@ type EndpointProps struct {
 	// Artifacts holds the model artifacts (read by the model) and receives captured
 	// data; its key encrypts the endpoint's storage and captured data. Required.
 	Artifacts artifacts.Store
+	// ModelArtifactsPrefix is the key prefix under which the model may read artifacts.
+	// Default: "" (the whole store).
+	ModelArtifactsPrefix string
 	// Instance hosts the model on instances. Default: one ml.m5.large, no autoscaling,
 	// when Serverless is nil. Setting both is an error.
 	Instance *InstanceHosting
@@ -44,6 +51,13 @@ type EndpointProps struct {
 	// DataCapture captures requests and responses. Default: nil, no capture.
 	// Serverless endpoints cannot capture data.
 	DataCapture *DataCapture
+	// StorageKey encrypts the instances' storage volumes. Default: the artifacts' key.
+	// An endpoint in another account than its artifacts should have a key of its own.
+	StorageKey awskms.IKey
+	// TesterRoleArn is the role of a test gate that invokes the endpoint from another
+	// account. The endpoint then gets the role TesterRoleName, which only that role may
+	// assume, and which may only describe and invoke this endpoint. Default: none.
+	TesterRoleArn string
 }
 
 // InstanceHosting hosts the model on provisioned instances.
@@ -114,12 +128,12 @@ func NewEndpoint(scope constructs.Construct, id string, props *EndpointProps) *E
 		Description: jsii.String("Execution role of the " + p.Stage + " model of SageMaker project " + p.Project.NameID()),
 		Path:        jsii.String(RolePath(p.Project)),
 	})
-	p.Artifacts.GrantRead(role, "")
+	p.Artifacts.GrantRead(role, p.ModelArtifactsPrefix)
 	if p.DataCapture != nil {
 		p.Artifacts.GrantWrite(role, p.DataCapture.Prefix+"/")
 	}
 	grantHosting(role, stack, name)
-	objects := []string{p.Artifacts.ObjectsFinding("")}
+	objects := []string{p.Artifacts.ObjectsFinding(p.ModelArtifactsPrefix)}
 	if p.DataCapture != nil {
 		objects = append(objects, p.Artifacts.ObjectsFinding(p.DataCapture.Prefix+"/"))
 	}
@@ -158,6 +172,9 @@ func NewEndpoint(scope constructs.Construct, id string, props *EndpointProps) *E
 		variant.InstanceType = jsii.String(p.Instance.InstanceType)
 		variant.InitialInstanceCount = jsii.Number(float64(p.Instance.InitialInstanceCount))
 		configProps.KmsKeyId = p.Artifacts.KeyArn()
+		if p.StorageKey != nil {
+			configProps.KmsKeyId = p.StorageKey.KeyArn()
+		}
 	}
 	if p.DataCapture != nil {
 		configProps.DataCaptureConfig = &awssagemaker.CfnEndpointConfig_DataCaptureConfigProperty{
@@ -188,7 +205,17 @@ func NewEndpoint(scope constructs.Construct, id string, props *EndpointProps) *E
 	if p.Instance != nil && p.Instance.Autoscaling != nil {
 		addAutoscaling(c, endpoint, name, p.Instance.Autoscaling)
 	}
+	if p.TesterRoleArn != "" {
+		addTesterRole(c, p, name)
+	}
 	return &Endpoint{Construct: c, Name: name, Role: role, Model: model, Config: config, Resource: endpoint}
+}
+
+// TesterRoleName is the name of the role a stage's endpoint stack creates, when its
+// test gate runs in another account, for the gate to invoke the endpoint:
+// `sagemaker-<id>-<stage>-tester`, unique per account as role names must be.
+func TesterRoleName(p project.Identity, stage string) string {
+	return "sagemaker-" + p.ID + "-" + stage + "-tester"
 }
 
 // RolePath is the IAM path of the project's model execution roles, so that a deployer
@@ -220,6 +247,24 @@ func grantHosting(role awsiam.Role, stack awscdk.Stack, endpointName string) {
 		Reason:    "cloudwatch:PutMetricData supports no resource-level permissions; it is limited to SageMaker's endpoint namespaces by condition.",
 		AppliesTo: []string{"Resource::*"},
 	})
+}
+
+// addTesterRole lets the test gate's role in another account describe and invoke the
+// endpoint, and nothing else.
+func addTesterRole(scope constructs.Construct, p EndpointProps, name string) {
+	account := testerRoleArn.FindStringSubmatch(p.TesterRoleArn)[1]
+	tester := awsiam.NewRole(scope, jsii.String("TesterRole"), &awsiam.RoleProps{
+		RoleName: jsii.String(TesterRoleName(p.Project, p.Stage)),
+		AssumedBy: awsiam.NewAccountPrincipal(jsii.String(account)).WithConditions(&map[string]interface{}{
+			"ArnEquals": map[string]interface{}{"aws:PrincipalArn": p.TesterRoleArn},
+		}),
+		Description: jsii.String("Lets the test gate of SageMaker project " + p.Project.NameID() + " invoke " + name),
+	})
+	tester.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:       jsii.String("InvokeEndpoint"),
+		Actions:   jsii.Strings("sagemaker:DescribeEndpoint", "sagemaker:InvokeEndpoint"),
+		Resources: &[]*string{project.SageMakerArn(scope, "endpoint", name)},
+	}))
 }
 
 func addAutoscaling(scope constructs.Construct, endpoint awssagemaker.CfnEndpoint, name string, a *Autoscaling) {
@@ -308,6 +353,9 @@ func (p EndpointProps) validate() error {
 	}
 	if p.Artifacts == nil {
 		problems = append(problems, "EndpointProps.Artifacts is required")
+	}
+	if p.TesterRoleArn != "" && !testerRoleArn.MatchString(p.TesterRoleArn) {
+		problems = append(problems, fmt.Sprintf("EndpointProps.TesterRoleArn %q: must be an IAM role ARN, arn:<partition>:iam::<account>:role/<name>", p.TesterRoleArn))
 	}
 	if p.Instance != nil && p.Serverless != nil {
 		problems = append(problems, "EndpointProps.Instance and EndpointProps.Serverless are both set: choose instance or serverless hosting")

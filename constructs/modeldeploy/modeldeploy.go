@@ -16,7 +16,9 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsevents"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awseventstargets"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
@@ -66,7 +68,29 @@ type ModelDeployProps struct {
 	TestP95LatencyMs int
 	// LogRetention bounds how long build logs are kept. Default: three months.
 	LogRetention awslogs.RetentionDays
+	// Staging and Prod say where each stage's endpoint stack deploys. Default: the
+	// pipeline's own account and region. A stage elsewhere is deployed through the CDK
+	// bootstrap roles of its account and region, which must trust the pipeline's
+	// account (`cdk bootstrap --trust <account>`); the pipeline's stack must then have
+	// an explicit account and region.
+	Staging, Prod Target
+	// BootstrapQualifier is the CDK bootstrap qualifier of the stage accounts. Default:
+	// "hnb659fds", the CDK's.
+	BootstrapQualifier string
 }
+
+// Target is where a stage's endpoint stack deploys: an account and a region, each
+// empty for the pipeline's own.
+type Target struct {
+	Account, Region string
+}
+
+// TestRoleName is the name of the test gate's role, `sagemaker-<id>-testing`, unique
+// per account as role names must be.
+func TestRoleName(p project.Identity) string { return "sagemaker-" + p.ID + "-testing" }
+
+// IsLocal tells whether the target is the pipeline's own account and region.
+func (t Target) IsLocal() bool { return t.Account == "" && t.Region == "" }
 
 // ModelDeploy is the build and test projects, the deploy pipeline and its triggers.
 type ModelDeploy struct {
@@ -81,7 +105,8 @@ type ModelDeploy struct {
 	Pipeline awscodepipeline.Pipeline
 	// ApprovalRule starts the pipeline when a model version of the group is approved.
 	ApprovalRule awsevents.Rule
-	// DeploymentRole is the role CloudFormation deploys the endpoint stacks with.
+	// DeploymentRole is the role CloudFormation deploys local endpoint stacks with; nil
+	// when both stages deploy to other accounts or regions.
 	DeploymentRole awsiam.Role
 }
 
@@ -113,55 +138,93 @@ func NewModelDeploy(scope constructs.Construct, id string, props *ModelDeployPro
 	p := props.Project
 	c := constructs.NewConstruct(scope, &id)
 	d := &ModelDeploy{Construct: c}
+	stack := awscdk.Stack_Of(c)
+	staging, prod := resolveTarget(stack, "Staging", props.Staging), resolveTarget(stack, "Prod", props.Prod)
 
 	name := p.ResourceName("modeldeploy")
+	buildEnv := map[string]*string{
+		"SAGEMAKER_PROJECT_NAME":          jsii.String(p.Name),
+		"SAGEMAKER_PROJECT_ID":            jsii.String(p.ID),
+		"SOURCE_MODEL_PACKAGE_GROUP_NAME": jsii.String(props.Registry.GroupName),
+		"ARTIFACT_BUCKET":                 props.Artifacts.Bucket.BucketName(),
+		"AWS_REGION":                      awscdk.Aws_REGION(),
+	}
+	// The seed app pins an endpoint stack to its stage's account and region only when
+	// they are not the pipeline's; then the artifacts' account and region are explicit.
+	for prefix, t := range map[string]Target{"STAGING": staging, "PROD": prod} {
+		if !t.IsLocal() {
+			buildEnv[prefix+"_ACCOUNT_ID"] = jsii.String(t.Account)
+			buildEnv[prefix+"_REGION"] = jsii.String(t.Region)
+			buildEnv["ARTIFACTS_ACCOUNT_ID"] = stack.Account()
+			buildEnv["ARTIFACTS_REGION"] = stack.Region()
+		}
+	}
 	d.BuildProject = buildproject.New(c, "Build", &buildproject.Props{
-		Name:         name,
-		Description:  "Builds the endpoint stacks of the newest approved model version of project " + p.NameID(),
-		Key:          props.Artifacts.Key,
-		Timeout:      awscdk.Duration_Minutes(jsii.Number(30)),
-		LogRetention: retention,
-		BuildSpec:    awscodebuild.BuildSpec_FromSourceFilename(jsii.String(BuildSpecFile)),
-		Cache:        goCache(props.Artifacts, name),
-		Environment: withGoCache(map[string]*string{
-			"SAGEMAKER_PROJECT_NAME":          jsii.String(p.Name),
-			"SAGEMAKER_PROJECT_ID":            jsii.String(p.ID),
-			"SOURCE_MODEL_PACKAGE_GROUP_NAME": jsii.String(props.Registry.GroupName),
-			"ARTIFACT_BUCKET":                 props.Artifacts.Bucket.BucketName(),
-			"AWS_REGION":                      awscdk.Aws_REGION(),
-		}),
+		Name:          name,
+		Description:   "Builds the endpoint stacks of the newest approved model version of project " + p.NameID(),
+		Key:           props.Artifacts.Key,
+		Timeout:       awscdk.Duration_Minutes(jsii.Number(30)),
+		LogRetention:  retention,
+		BuildSpec:     awscodebuild.BuildSpec_FromSourceFilename(jsii.String(BuildSpecFile)),
+		CacheLocation: goCache(props.Artifacts, name),
+		Environment:   withGoCache(buildEnv),
 	})
 	props.Registry.GrantRead(d.BuildProject)
 	props.Artifacts.GrantReadWrite(d.BuildProject, cachePrefix(name))
 
 	testName := p.ResourceName("testing")
 	stagingEndpoint := p.EndpointName("staging")
-	d.TestProject = buildproject.New(c, "Test", &buildproject.Props{
-		Name:         testName,
-		Description:  "Tests the staging endpoint " + stagingEndpoint + " of project " + p.NameID() + " before the production approval",
-		Key:          props.Artifacts.Key,
-		Timeout:      awscdk.Duration_Minutes(jsii.Number(30)),
-		LogRetention: retention,
-		BuildSpec:    awscodebuild.BuildSpec_FromSourceFilename(jsii.String(TestBuildSpecFile)),
-		Cache:        goCache(props.Artifacts, testName),
-		Environment: withGoCache(map[string]*string{
-			"ENDPOINT_NAME":          jsii.String(stagingEndpoint),
-			"TEST_INVOCATIONS":       jsii.String(strconv.Itoa(invocations)),
-			"TEST_P95_LATENCY_MS":    jsii.String(strconv.Itoa(budget)),
-			"AWS_REGION":             awscdk.Aws_REGION(),
-			"SAGEMAKER_PROJECT_NAME": jsii.String(p.Name),
-			"SAGEMAKER_PROJECT_ID":   jsii.String(p.ID),
-		}),
+	testEnv := map[string]*string{
+		"ENDPOINT_NAME":          jsii.String(stagingEndpoint),
+		"TEST_INVOCATIONS":       jsii.String(strconv.Itoa(invocations)),
+		"TEST_P95_LATENCY_MS":    jsii.String(strconv.Itoa(budget)),
+		"AWS_REGION":             awscdk.Aws_REGION(),
+		"SAGEMAKER_PROJECT_NAME": jsii.String(p.Name),
+		"SAGEMAKER_PROJECT_ID":   jsii.String(p.ID),
+	}
+	// The test role has a known name: a staging account trusts exactly that role to
+	// assume the endpoint's tester role.
+	testRole := awsiam.NewRole(c, jsii.String("TestRole"), &awsiam.RoleProps{
+		RoleName:    jsii.String(TestRoleName(p)),
+		AssumedBy:   awsiam.NewServicePrincipal(jsii.String("codebuild.amazonaws.com"), nil),
+		Description: jsii.String("Runs the staging test gate of SageMaker project " + p.NameID()),
 	})
-	d.TestProject.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-		Sid:       jsii.String("InvokeStagingEndpoint"),
-		Actions:   jsii.Strings("sagemaker:DescribeEndpoint", "sagemaker:InvokeEndpoint"),
-		Resources: &[]*string{project.SageMakerArn(c, "endpoint", stagingEndpoint)},
-	}))
+	if staging.IsLocal() {
+		testRole.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Sid:       jsii.String("InvokeStagingEndpoint"),
+			Actions:   jsii.Strings("sagemaker:DescribeEndpoint", "sagemaker:InvokeEndpoint"),
+			Resources: &[]*string{project.SageMakerArn(c, "endpoint", stagingEndpoint)},
+		}))
+	} else {
+		tester := stack.FormatArn(&awscdk.ArnComponents{
+			Service: jsii.String("iam"), Region: jsii.String(""), Account: jsii.String(staging.Account),
+			Resource: jsii.String("role"), ResourceName: jsii.String(endpoint.TesterRoleName(p, "staging")),
+		})
+		testRole.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Sid:       jsii.String("AssumeStagingTesterRole"),
+			Actions:   jsii.Strings("sts:AssumeRole"),
+			Resources: &[]*string{tester},
+		}))
+		testEnv["TEST_ROLE_ARN"] = tester
+		testEnv["AWS_REGION"] = jsii.String(staging.Region)
+	}
+	d.TestProject = buildproject.New(c, "Test", &buildproject.Props{
+		Name:          testName,
+		Description:   "Tests the staging endpoint " + stagingEndpoint + " of project " + p.NameID() + " before the production approval",
+		Role:          testRole,
+		Key:           props.Artifacts.Key,
+		Timeout:       awscdk.Duration_Minutes(jsii.Number(30)),
+		LogRetention:  retention,
+		BuildSpec:     awscodebuild.BuildSpec_FromSourceFilename(jsii.String(TestBuildSpecFile)),
+		CacheLocation: goCache(props.Artifacts, testName),
+		Environment:   withGoCache(testEnv),
+	})
 	props.Artifacts.GrantReadWrite(d.TestProject, cachePrefix(testName))
 
-	d.DeploymentRole = newDeploymentRole(c, props)
-	d.Pipeline = newPipeline(c, d, props, name)
+	if staging.IsLocal() || prod.IsLocal() {
+		d.DeploymentRole = newDeploymentRole(c, props)
+	}
+	d.Pipeline = newPipeline(c, d, props, name, staging, prod)
 	d.ApprovalRule = awsevents.NewRule(c, jsii.String("ModelApproved"), &awsevents.RuleProps{
 		Description: jsii.String("Starts the deploy pipeline of project " + p.NameID() + " when one of its model versions is approved"),
 		EventPattern: &awsevents.EventPattern{
@@ -181,8 +244,8 @@ func NewModelDeploy(scope constructs.Construct, id string, props *ModelDeployPro
 
 // goCache keeps Go's module and build caches of a project in the artifact bucket, so
 // they survive between builds.
-func goCache(a *artifacts.ArtifactBucket, project string) awscodebuild.Cache {
-	return awscodebuild.Cache_Bucket(a.Bucket, &awscodebuild.BucketCacheOptions{Prefix: jsii.String(strings.TrimSuffix(cachePrefix(project), "/"))})
+func goCache(a *artifacts.ArtifactBucket, project string) *string {
+	return jsii.String(*a.Bucket.BucketName() + "/" + strings.TrimSuffix(cachePrefix(project), "/"))
 }
 
 func cachePrefix(project string) string { return "codebuild-cache/" + project + "/" }
@@ -200,16 +263,84 @@ func withGoCache(env map[string]*string) map[string]*string {
 	return env
 }
 
-func newPipeline(scope constructs.Construct, d *ModelDeploy, props *ModelDeployProps, name string) awscodepipeline.Pipeline {
+// resolveTarget fills a target's account or region from the stack's when only one of
+// them is given, and makes a target equal to the stack's own environment local. It
+// panics when the target is elsewhere but the stack's environment is not explicit.
+func resolveTarget(stack awscdk.Stack, prop string, t Target) Target {
+	if t.IsLocal() {
+		return t
+	}
+	if *awscdk.Token_IsUnresolved(stack.Account()) || *awscdk.Token_IsUnresolved(stack.Region()) {
+		panic("ModelDeployProps." + prop + " deploys to account " + t.Account + " region " + t.Region + ": a stage in another account or region needs the pipeline's stack to have an explicit account and region (StackProps.Env)")
+	}
+	if t.Account == "" {
+		t.Account = *stack.Account()
+	}
+	if t.Region == "" {
+		t.Region = *stack.Region()
+	}
+	if t.Account == *stack.Account() && t.Region == *stack.Region() {
+		return Target{}
+	}
+	return t
+}
+
+// pipelineArtifacts is where the deploy pipeline keeps its artifacts: the project's
+// bucket when every stage is local; otherwise a bucket of its own, since the stage
+// accounts' deploy roles must read the pipeline's artifacts (CDK grants them the whole
+// bucket) and should read nothing else of the project's.
+func pipelineArtifacts(scope constructs.Construct, props *ModelDeployProps, staging, prod Target) awss3.IBucket {
+	if staging.IsLocal() && prod.IsLocal() {
+		return props.Artifacts.Bucket
+	}
+	key := awskms.NewKey(scope, jsii.String("PipelineArtifactsKey"), &awskms.KeyProps{
+		Description:       jsii.String("Encrypts the deploy pipeline artifacts of SageMaker project " + props.Project.NameID()),
+		EnableKeyRotation: jsii.Bool(true),
+		RemovalPolicy:     awscdk.RemovalPolicy_DESTROY,
+		PendingWindow:     awscdk.Duration_Days(jsii.Number(7)),
+	})
+	bucket := awss3.NewBucket(scope, jsii.String("PipelineArtifacts"), &awss3.BucketProps{
+		Encryption:             awss3.BucketEncryption_KMS,
+		EncryptionKey:          key,
+		BucketKeyEnabled:       jsii.Bool(true),
+		BlockPublicAccess:      awss3.BlockPublicAccess_BLOCK_ALL(),
+		EnforceSSL:             jsii.Bool(true),
+		ObjectOwnership:        awss3.ObjectOwnership_BUCKET_OWNER_ENFORCED,
+		ServerAccessLogsBucket: props.Artifacts.AccessLogs,
+		ServerAccessLogsPrefix: jsii.String("deploy-pipeline-artifacts/"),
+		RemovalPolicy:          awscdk.RemovalPolicy_DESTROY,
+		AutoDeleteObjects:      jsii.Bool(true),
+		LifecycleRules:         &[]*awss3.LifecycleRule{{Id: jsii.String("ExpireArtifacts"), Expiration: awscdk.Duration_Days(jsii.Number(30))}},
+	})
+	cfnfix.ProviderRoleDependency(awscdk.Stack_Of(scope), "Custom::S3AutoDeleteObjectsCustomResourceProvider")
+	return bucket
+}
+
+// bootstrapRole imports a CDK bootstrap role of the target, e.g. "deploy-role" or
+// "cfn-exec-role".
+func bootstrapRole(scope constructs.Construct, id, qualifier, role string, t Target) awsiam.IRole {
+	arn := awscdk.Stack_Of(scope).FormatArn(&awscdk.ArnComponents{
+		Service: jsii.String("iam"), Region: jsii.String(""), Account: jsii.String(t.Account),
+		Resource: jsii.String("role"), ResourceName: jsii.String("cdk-" + qualifier + "-" + role + "-" + t.Account + "-" + t.Region),
+	})
+	return awsiam.Role_FromRoleArn(scope, jsii.String(id), arn, &awsiam.FromRoleArnOptions{Mutable: jsii.Bool(false)})
+}
+
+func newPipeline(scope constructs.Construct, d *ModelDeploy, props *ModelDeployProps, name string, staging, prod Target) awscodepipeline.Pipeline {
 	p := props.Project
 	sourceOutput := awscodepipeline.NewArtifact(jsii.String("ModelDeploySource"), nil)
 	buildOutput := awscodepipeline.NewArtifact(jsii.String("EndpointStacks"), nil)
 	testReport := awscodepipeline.NewArtifact(jsii.String("StagingTestReport"), nil)
 	sourceAction := props.Repository.SourceAction("Source", sourceOutput)
+	qualifier := props.BootstrapQualifier
+	if qualifier == "" {
+		qualifier = "hnb659fds"
+	}
 	// Staging is disposable: a stack left in a failed state is replaced. Production is
-	// never deleted by the pipeline.
-	deploy := func(stage, template string) awscodepipeline.IAction {
-		return awscodepipelineactions.NewCloudFormationCreateUpdateStackAction(&awscodepipelineactions.CloudFormationCreateUpdateStackActionProps{
+	// never deleted by the pipeline. A stage elsewhere deploys through its account's
+	// CDK bootstrap roles; a cross-account staging stack names its tester role.
+	deploy := func(stage, template string, t Target) awscodepipeline.IAction {
+		action := &awscodepipelineactions.CloudFormationCreateUpdateStackActionProps{
 			ActionName:       jsii.String("Deploy"),
 			RunOrder:         jsii.Number(1),
 			StackName:        jsii.String(p.DeployStackName(stage)),
@@ -218,12 +349,23 @@ func newPipeline(scope constructs.Construct, d *ModelDeploy, props *ModelDeployP
 			DeploymentRole:   d.DeploymentRole,
 			ReplaceOnFailure: jsii.Bool(stage == "staging"),
 			CfnCapabilities:  &[]awscdk.CfnCapabilities{awscdk.CfnCapabilities_ANONYMOUS_IAM},
-		})
+		}
+		if !t.IsLocal() {
+			id := strings.ToUpper(stage[:1]) + stage[1:]
+			action.Role = bootstrapRole(scope, id+"BootstrapDeployRole", qualifier, "deploy-role", t)
+			action.DeploymentRole = bootstrapRole(scope, id+"BootstrapExecutionRole", qualifier, "cfn-exec-role", t)
+			action.Account = jsii.String(t.Account)
+			if t.Region != *awscdk.Stack_Of(scope).Region() {
+				action.Region = jsii.String(t.Region)
+			}
+			action.CfnCapabilities = &[]awscdk.CfnCapabilities{awscdk.CfnCapabilities_NAMED_IAM}
+		}
+		return awscodepipelineactions.NewCloudFormationCreateUpdateStackAction(action)
 	}
 	pipeline := awscodepipeline.NewPipeline(scope, jsii.String("Pipeline"), &awscodepipeline.PipelineProps{
 		PipelineName:             jsii.String(name),
 		PipelineType:             awscodepipeline.PipelineType_V2,
-		ArtifactBucket:           props.Artifacts.Bucket,
+		ArtifactBucket:           pipelineArtifacts(scope, props, staging, prod),
 		RestartExecutionOnUpdate: jsii.Bool(false),
 		Triggers:                 props.Repository.Triggers(sourceAction),
 		Stages: &[]*awscodepipeline.StageProps{
@@ -237,7 +379,7 @@ func newPipeline(scope constructs.Construct, d *ModelDeploy, props *ModelDeployP
 				}),
 			}},
 			{StageName: jsii.String("DeployStaging"), Actions: &[]awscodepipeline.IAction{
-				deploy("staging", StagingTemplate),
+				deploy("staging", StagingTemplate, staging),
 				awscodepipelineactions.NewCodeBuildAction(&awscodepipelineactions.CodeBuildActionProps{
 					ActionName: jsii.String("TestStaging"),
 					RunOrder:   jsii.Number(2),
@@ -251,12 +393,12 @@ func newPipeline(scope constructs.Construct, d *ModelDeploy, props *ModelDeployP
 					AdditionalInformation: jsii.String("Approve this model for Production: the staging endpoint " + p.EndpointName("staging") + " passed the test gate (report in the StagingTestReport artifact)."),
 				}),
 			}},
-			{StageName: jsii.String("DeployProd"), Actions: &[]awscodepipeline.IAction{deploy("prod", ProdTemplate)}},
+			{StageName: jsii.String("DeployProd"), Actions: &[]awscodepipeline.IAction{deploy("prod", ProdTemplate, prod)}},
 		},
 	})
 	cfnfix.PipelineRoleDependency(pipeline)
 	if role := sourceAction.ActionProperties().Role; role != nil {
-		nag.Suppress(role, props.Artifacts.PipelineArtifactsRule())
+		nag.Suppress(role, nag.PipelineArtifactsRule(pipeline.ArtifactBucket()))
 	}
 	return pipeline
 }
@@ -351,6 +493,7 @@ func newDeploymentRole(scope constructs.Construct, props *ModelDeployProps) awsi
 // suppressBuildFindings explains the wildcards CDK's CodeBuild and CodePipeline grants
 // carry.
 func suppressBuildFindings(d *ModelDeploy, props *ModelDeployProps, buildName, testName string) {
+	artifactsRule := nag.PipelineArtifactsRule(d.Pipeline.ArtifactBucket())
 	for _, pr := range []struct {
 		project awscodebuild.PipelineProject
 		name    string
@@ -359,19 +502,19 @@ func suppressBuildFindings(d *ModelDeploy, props *ModelDeployProps, buildName, t
 			nag.ArnPattern("codebuild", "report-group/"+nag.Ref(pr.project)+"-*"),
 			nag.ArnPattern("logs", "log-group:/aws/codebuild/"+nag.Ref(pr.project)+":*"),
 		}
-		applies := append([]string{props.Artifacts.ObjectsFinding(cachePrefix(pr.name))}, nag.PipelineArtifactActions...)
-		reason := "CDK's standard CodeBuild grants read the pipeline's input and write its output under generated keys of the project's own bucket; the build cache lives under this project's cache prefix; report groups and log streams have generated names under this project's prefixes."
+		applies := append([]string{props.Artifacts.ObjectsFinding(cachePrefix(pr.name))}, artifactsRule.AppliesTo...)
+		reason := "CDK's standard CodeBuild grants read the pipeline's input and write its output under generated keys of the project's pipeline artifact bucket; the build cache lives under this project's cache prefix; report groups and log streams have generated names under this project's prefixes."
 		if pr.project == d.BuildProject {
-			applies = append(applies, "Resource::*", props.Artifacts.ObjectsFinding(""))
+			applies = append(applies, "Resource::*")
 			patterns = append(patterns, nag.ArnPattern("sagemaker", "model-package/"+strings.ToLower(props.Registry.GroupName)+"/*"))
 			reason += " The build lists the group's model versions (ListModelPackages supports no resource-level permissions) and describes them."
-		} else {
-			applies = append(applies, props.Artifacts.ObjectsFinding(""))
 		}
-		nag.Suppress(pr.project, nag.Rule{ID: "AwsSolutions-IAM5", Reason: reason, AppliesTo: applies, AppliesToPatterns: patterns})
+		rule := nag.Rule{ID: "AwsSolutions-IAM5", Reason: reason, AppliesTo: applies, AppliesToPatterns: patterns}
+		nag.Suppress(pr.project, rule)
+		nag.Suppress(pr.project.Role(), rule)
 	}
 	p := props.Project
-	nag.Suppress(d.Pipeline, props.Artifacts.PipelineArtifactsRule(), nag.Rule{
+	nag.Suppress(d.Pipeline, artifactsRule, nag.Rule{
 		ID:        "AwsSolutions-IAM5",
 		Reason:    "CDK's standard grants let the CloudFormation actions describe and update exactly the two endpoint stacks (a stack ARN ends in a generated id).",
 		AppliesTo: []string{"Action::cloudformation:DescribeStack*", "Action::cloudformation:GetTemplate*"},

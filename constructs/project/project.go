@@ -102,6 +102,10 @@ func (i Identity) ModelPackageGroupName() string { return i.NameID() }
 // PipelineName is the SageMaker pipeline the ModelBuild code upserts, `<name>-<id>`.
 func (i Identity) PipelineName() string { return i.NameID() }
 
+// ModelArtifactsPrefix is the key prefix in the artifact bucket under which the
+// ModelBuild pipeline writes its jobs' outputs, model artifacts included: `<name>-<id>/`.
+func (i Identity) ModelArtifactsPrefix() string { return i.NameID() + "/" }
+
 // EndpointName is a stage's SageMaker endpoint, `<name>-<id>-<stage>`.
 func (i Identity) EndpointName(stage string) string { return i.NameID() + "-" + stage }
 

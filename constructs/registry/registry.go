@@ -66,6 +66,41 @@ func NewModelRegistry(scope constructs.Construct, id string, props *ModelRegistr
 	}
 }
 
+// AllowAccounts lets other accounts (the stage accounts of a multi-account project)
+// describe the group's model versions and create models from them, which is what
+// deploying a version there takes, and nothing else. Each account appears once.
+func (r *ModelRegistry) AllowAccounts(accounts ...string) {
+	if len(accounts) == 0 {
+		return
+	}
+	seen := map[string]bool{}
+	var principals []string
+	stack := awscdk.Stack_Of(r.Construct)
+	for _, a := range accounts {
+		if !seen[a] {
+			seen[a] = true
+			principals = append(principals, "arn:"+*stack.Partition()+":iam::"+a+":root")
+		}
+	}
+	r.Group.AddPropertyOverride(jsii.String("ModelPackageGroupPolicy"), map[string]interface{}{
+		"Version": "2012-10-17",
+		"Statement": []interface{}{
+			map[string]interface{}{
+				"Sid": "StageAccountsDescribeGroup", "Effect": "Allow",
+				"Principal": map[string]interface{}{"AWS": principals},
+				"Action":    []string{"sagemaker:DescribeModelPackageGroup"},
+				"Resource":  r.GroupArn,
+			},
+			map[string]interface{}{
+				"Sid": "StageAccountsDeployVersions", "Effect": "Allow",
+				"Principal": map[string]interface{}{"AWS": principals},
+				"Action":    []string{"sagemaker:DescribeModelPackage", "sagemaker:CreateModel"},
+				"Resource":  r.PackagesArn,
+			},
+		},
+	})
+}
+
 // GrantRead lets grantee describe the group and its model versions and list them.
 // ListModelPackages supports no resource-level permissions, so that one action is
 // granted on `*`.

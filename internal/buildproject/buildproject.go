@@ -23,6 +23,8 @@ type Props struct {
 	Name string
 	// Description of the project.
 	Description string
+	// Role the builds run with. Default: a new role.
+	Role awsiam.IRole
 	// Key encrypts build artifacts and the log group; its policy is extended to let
 	// CloudWatch Logs use it for this project's log group only. Required.
 	Key awskms.Key
@@ -34,8 +36,10 @@ type Props struct {
 	BuildSpec awscodebuild.BuildSpec
 	// Environment variables of every build; values may be tokens.
 	Environment map[string]*string
-	// Cache of the project. Default: none.
-	Cache awscodebuild.Cache
+	// CacheLocation is the `bucket/prefix` where builds keep their cache (the paths the
+	// buildspec lists). The caller grants the role access to that prefix: CDK's own S3
+	// cache would grant the whole bucket. Default: no cache.
+	CacheLocation *string
 }
 
 // New creates the project and its log group `/aws/codebuild/<name>`.
@@ -67,13 +71,13 @@ func New(scope constructs.Construct, id string, props *Props) awscodebuild.Pipel
 	for name, value := range props.Environment {
 		env[name] = &awscodebuild.BuildEnvironmentVariable{Value: value}
 	}
-	return awscodebuild.NewPipelineProject(scope, &id, &awscodebuild.PipelineProjectProps{
+	project := awscodebuild.NewPipelineProject(scope, &id, &awscodebuild.PipelineProjectProps{
 		ProjectName:          jsii.String(props.Name),
+		Role:                 props.Role,
 		Description:          jsii.String(props.Description),
 		BuildSpec:            props.BuildSpec,
 		EncryptionKey:        props.Key,
 		Timeout:              props.Timeout,
-		Cache:                props.Cache,
 		EnvironmentVariables: &env,
 		Environment: &awscodebuild.BuildEnvironment{
 			BuildImage:  awscodebuild.LinuxBuildImage_STANDARD_7_0(),
@@ -83,6 +87,13 @@ func New(scope constructs.Construct, id string, props *Props) awscodebuild.Pipel
 			CloudWatch: &awscodebuild.CloudWatchLoggingOptions{LogGroup: logGroup},
 		},
 	})
+	if props.CacheLocation != nil {
+		project.Node().DefaultChild().(awscodebuild.CfnProject).SetCache(&awscodebuild.CfnProject_ProjectCacheProperty{
+			Type:     jsii.String("S3"),
+			Location: props.CacheLocation,
+		})
+	}
+	return project
 }
 
 // alphanumeric keeps the letters and digits of s, as a policy statement id must.

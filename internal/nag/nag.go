@@ -85,6 +85,16 @@ func ArnPattern(service, resource string) string {
 		`:(<AWS::Region>|[a-z0-9-]*):(<AWS::AccountId>|[0-9]{12}|\*|):` + regexp.QuoteMeta(resource)
 }
 
+// PipelineArtifactsRule accepts the wildcards of the grants CDK gives a CodePipeline
+// whose artifacts live in bucket, and its actions' and builds' roles.
+func PipelineArtifactsRule(bucket constructs.IConstruct) Rule {
+	return Rule{
+		ID:        "AwsSolutions-IAM5",
+		Reason:    "CDK's standard grants let CodePipeline, its actions and builds read and write pipeline artifacts, under generated keys, in the project's own pipeline artifact bucket and key.",
+		AppliesTo: append([]string{"Resource::" + Attr(bucket, "Arn") + "/*"}, PipelineArtifactActions...),
+	}
+}
+
 // PipelineArtifactActions are the wildcard actions of the grants CDK gives CodePipeline
 // and its actions on the pipeline's artifact bucket and key.
 var PipelineArtifactActions = []string{
