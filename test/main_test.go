@@ -34,9 +34,9 @@ var configurations = map[string]map[string]any{
 	"connections": {
 		"modelBuild.source": "connection", "modelBuild.repository": "example-org/abalone-modelbuild",
 		"modelBuild.connectionArn": "arn:aws:codeconnections:eu-west-1:111111111111:connection/0c9a8b7d-1e2f-4a3b-9c8d-7e6f5a4b3c2d",
-		"modelDeploy.source": "connection", "modelDeploy.repository": "example-org/abalone-modeldeploy",
+		"modelDeploy.source":       "connection", "modelDeploy.repository": "example-org/abalone-modeldeploy",
 		"modelDeploy.connectionArn": "arn:aws:codestar-connections:eu-west-1:111111111111:connection/0c9a8b7d-1e2f-4a3b-9c8d-7e6f5a4b3c2d",
-		"modelDeploy.url": "https://gitlab.com/example-org/abalone-modeldeploy.git", "modelDeploy.branch": "release",
+		"modelDeploy.url":           "https://gitlab.com/example-org/abalone-modeldeploy.git", "modelDeploy.branch": "release",
 	},
 	"multiaccount": {
 		"account": "111111111111", "region": "eu-west-1", "requireSeparateStageAccounts": "true",
