@@ -1,0 +1,135 @@
+// Command bench measures how much the whole app costs to synthesize compared with a
+// one-bucket Go CDK app (the floor every Go CDK app pays to start jsii and load
+// aws-cdk-lib), running the two alternately so that both see the same machine load,
+// and how long the Go tests take. It prints the medians and their ratio; nothing
+// asserts on them.
+//
+//	go run ./test/bench [-runs 7]
+package main
+
+import (
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"time"
+)
+
+func main() {
+	runs := flag.Int("runs", 7, "synths of each app (at least 5)")
+	withTests := flag.Bool("go-test", true, "also time `go test ./...`")
+	flag.Parse()
+	if *runs < 5 {
+		fail(fmt.Errorf("-runs %d: use at least 5 for a meaningful median", *runs))
+	}
+	if err := run(*runs, *withTests); err != nil {
+		fail(err)
+	}
+}
+
+func fail(err error) {
+	fmt.Fprintln(os.Stderr, "bench:", err)
+	os.Exit(1)
+}
+
+func run(runs int, withTests bool) error {
+	dir, err := os.MkdirTemp("", "mlops-bench-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+
+	// Both apps are compiled first: the benchmark times synthesis, not compilation.
+	apps := map[string]string{"app": ".", "one-bucket": "./test/bench/onebucket"}
+	for name, pkg := range apps {
+		if out, err := exec.Command("go", "build", "-o", filepath.Join(dir, name), pkg).CombinedOutput(); err != nil {
+			return fmt.Errorf("build %s: %v\n%s", pkg, err, out)
+		}
+	}
+	context, err := cdkContext()
+	if err != nil {
+		return err
+	}
+
+	times := map[string][]time.Duration{}
+	for i := 0; i < runs; i++ {
+		for _, name := range []string{"app", "one-bucket"} {
+			d, err := synth(filepath.Join(dir, name), filepath.Join(dir, fmt.Sprintf("out-%s-%d", name, i)), context)
+			if err != nil {
+				return fmt.Errorf("synth %s: %v", name, err)
+			}
+			times[name] = append(times[name], d)
+		}
+	}
+	app, base := median(times["app"]), median(times["one-bucket"])
+	fmt.Printf("synth, median of %d alternating runs each:\n", runs)
+	fmt.Printf("  whole app (3 stacks)   %6.2fs   runs: %s\n", app.Seconds(), list(times["app"]))
+	fmt.Printf("  one-bucket app         %6.2fs   runs: %s\n", base.Seconds(), list(times["one-bucket"]))
+	fmt.Printf("  ratio app/one-bucket   %6.2f   (goal: <= 1.30)\n", app.Seconds()/base.Seconds())
+
+	if withTests {
+		start := time.Now()
+		cmd := exec.Command("go", "test", "-count=1", "./...")
+		cmd.Env = append(os.Environ(), "JSII_DEPRECATED=fail")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			return fmt.Errorf("go test: %v\n%s", err, out)
+		}
+		fmt.Printf("go test -count=1 ./...   %6.2fs wall\n", time.Since(start).Seconds())
+	}
+	return nil
+}
+
+// cdkContext is cdk.json's context plus what the CDK CLI adds to every synth, so the
+// apps synthesize as `cdk synth` would run them.
+func cdkContext() (string, error) {
+	data, err := os.ReadFile("cdk.json")
+	if err != nil {
+		return "", fmt.Errorf("run from the repository root: %v", err)
+	}
+	var cdk struct {
+		Context map[string]any `json:"context"`
+	}
+	if err := json.Unmarshal(data, &cdk); err != nil {
+		return "", err
+	}
+	cdk.Context["aws:cdk:enable-path-metadata"] = true
+	cdk.Context["aws:cdk:enable-asset-metadata"] = true
+	cdk.Context["aws:cdk:version-reporting"] = true
+	out, err := json.Marshal(cdk.Context)
+	return string(out), err
+}
+
+func synth(binary, outdir, context string) (time.Duration, error) {
+	cmd := exec.Command(binary)
+	cmd.Env = append(os.Environ(), "CDK_OUTDIR="+outdir, "CDK_CONTEXT_JSON="+context)
+	start := time.Now()
+	out, err := cmd.CombinedOutput()
+	d := time.Since(start)
+	if err != nil {
+		return 0, fmt.Errorf("%v\n%s", err, out)
+	}
+	return d, nil
+}
+
+func median(ds []time.Duration) time.Duration {
+	s := append([]time.Duration(nil), ds...)
+	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+}
+
+func list(ds []time.Duration) string {
+	out := ""
+	for i, d := range ds {
+		if i > 0 {
+			out += " "
+		}
+		out += fmt.Sprintf("%.2f", d.Seconds())
+	}
+	return out
+}
