@@ -13,7 +13,7 @@ CDK    := $(TOOLS)/node_modules/.bin/cdk
 # Extra arguments for cdk, e.g. make synth ARGS='-c projectName=churn'.
 ARGS   ?=
 
-.PHONY: help deps synth test test-go test-python lint bench e2e clean
+.PHONY: help deps synth test test-go test-seed test-python lint bench e2e clean
 
 help: ## List the targets.
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -46,10 +46,13 @@ lint: $(TOOLS)/.go-modules ## gofmt and go vet.
 test-go: deps ## Go tests: unit, synth assertions, cfn-lint, cdk-nag, the CDK CLI.
 	JSII_DEPRECATED=fail go test -count=1 ./...
 
+test-seed: deps ## The ModelDeploy seed's own tests (resolver and test gate against moto, synthesis).
+	cd seedcode/modeldeploy && gofmt -l . | (! grep .) && go vet ./... && JSII_DEPRECATED=fail go test -count=1 ./...
+
 test-python: $(VENV)/.installed ## Python tests of the seed code and the seeding tools.
 	$(VENV)/bin/python -m pytest -q test/seeding
 
-test: lint test-go test-python ## Run every test.
+test: lint test-go test-seed test-python ## Run every test.
 
 bench: deps ## Measure synth time against a one-bucket app and print the ratio.
 	go run ./test/bench

@@ -1,0 +1,150 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sagemaker"
+	"github.com/aws/aws-sdk-go-v2/service/sagemaker/types"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/sagemaker-mlops-cdk/mlops/jsiiclose"
+
+	"modeldeploy/internal/motoserver"
+)
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	motoserver.Stop()
+	jsiiclose.Close()
+	os.Exit(code)
+}
+
+const group = "abalone-p-abalonedemo1"
+
+// buildEnv is what the deploy pipeline's build project sets, pointed at the emulator.
+func buildEnv(t *testing.T, s *motoserver.Server, extra map[string]string) func(string) string {
+	vars := map[string]string{
+		"SAGEMAKER_PROJECT_NAME": "abalone", "SAGEMAKER_PROJECT_ID": "p-abalonedemo1",
+		"SOURCE_MODEL_PACKAGE_GROUP_NAME": group, "CDK_OUTDIR": t.TempDir(),
+	}
+	for k, v := range extra {
+		vars[k] = v
+	}
+	for k, v := range map[string]string{"AWS_ENDPOINT_URL": s.URL, "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_REGION": motoserver.Region} {
+		t.Setenv(k, v)
+	}
+	return func(k string) string { return vars[k] }
+}
+
+func register(t *testing.T, sm *sagemaker.Client, status types.ModelApprovalStatus) string {
+	time.Sleep(10 * time.Millisecond)
+	out, err := sm.CreateModelPackage(context.Background(), &sagemaker.CreateModelPackageInput{
+		ModelPackageGroupName: aws.String(group), ModelApprovalStatus: status,
+		InferenceSpecification: &types.InferenceSpecification{
+			Containers:                 []types.ModelPackageContainerDefinition{{Image: aws.String("683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1")}},
+			SupportedContentTypes:      []string{"text/csv"},
+			SupportedResponseMIMETypes: []string{"text/csv"},
+		},
+	})
+	require.NoError(t, err)
+	return *out.ModelPackageArn
+}
+
+type template struct {
+	Resources map[string]struct {
+		Type       string         `json:"Type"`
+		Properties map[string]any `json:"Properties"`
+	} `json:"Resources"`
+}
+
+func readTemplate(t *testing.T, path string) template {
+	data, err := os.ReadFile(path)
+	require.NoError(t, err)
+	var tpl template
+	require.NoError(t, json.Unmarshal(data, &tpl))
+	return tpl
+}
+
+func (tpl template) one(t *testing.T, typ string) map[string]any {
+	var found []map[string]any
+	for _, r := range tpl.Resources {
+		if r.Type == typ {
+			found = append(found, r.Properties)
+		}
+	}
+	require.Len(t, found, 1, typ)
+	return found[0]
+}
+
+func TestBuildSynthesizesBothStagesForTheNewestApprovedVersion(t *testing.T) {
+	s := motoserver.Shared(t)
+	sm := sagemaker.NewFromConfig(s.Config(t))
+	_, err := sm.CreateModelPackageGroup(context.Background(), &sagemaker.CreateModelPackageGroupInput{ModelPackageGroupName: aws.String(group)})
+	require.NoError(t, err)
+	register(t, sm, types.ModelApprovalStatusApproved)
+	newest := register(t, sm, types.ModelApprovalStatusApproved)
+	register(t, sm, types.ModelApprovalStatusPendingManualApproval)
+
+	getenv := buildEnv(t, s, nil)
+	require.NoError(t, run(context.Background(), getenv, "."))
+
+	for stage, sampling := range map[string]float64{"Staging": 100, "Prod": 80} {
+		tpl := readTemplate(t, filepath.Join(getenv("CDK_OUTDIR"), stage+".template.json"))
+		model := tpl.one(t, "AWS::SageMaker::Model")
+		assert.Equal(t, newest, model["PrimaryContainer"].(map[string]any)["ModelPackageName"], stage)
+		lower := map[string]string{"Staging": "staging", "Prod": "prod"}[stage]
+		assert.Equal(t, "abalone-p-abalonedemo1-"+lower, tpl.one(t, "AWS::SageMaker::Endpoint")["EndpointName"])
+		capture := tpl.one(t, "AWS::SageMaker::EndpointConfig")["DataCaptureConfig"].(map[string]any)
+		assert.Equal(t, sampling, capture["InitialSamplingPercentage"], "from %s-config.json", lower)
+	}
+}
+
+func TestBuildFailsNamingTheGroupWhenNothingIsApproved(t *testing.T) {
+	s := motoserver.Shared(t)
+	sm := sagemaker.NewFromConfig(s.Config(t))
+	_, err := sm.CreateModelPackageGroup(context.Background(), &sagemaker.CreateModelPackageGroupInput{ModelPackageGroupName: aws.String(group)})
+	require.NoError(t, err)
+	register(t, sm, types.ModelApprovalStatusRejected)
+
+	getenv := buildEnv(t, s, nil)
+	err = run(context.Background(), getenv, ".")
+	require.EqualError(t, err, `no Approved model package in model package group "abalone-p-abalonedemo1": approve a version in the model registry first`)
+	templates, _ := filepath.Glob(filepath.Join(getenv("CDK_OUTDIR"), "*.template.json"))
+	assert.Empty(t, templates)
+}
+
+func TestBuildChecksItsSettingsBeforeCallingAWS(t *testing.T) {
+	s := motoserver.Shared(t)
+	err := run(context.Background(), buildEnv(t, s, map[string]string{"SOURCE_MODEL_PACKAGE_GROUP_NAME": ""}), ".")
+	require.EqualError(t, err, "environment variables [SOURCE_MODEL_PACKAGE_GROUP_NAME] are not set: the project's CodeBuild project sets them")
+
+	dir := t.TempDir()
+	for _, f := range []string{"cdk.json", "prod-config.json"} {
+		data, err := os.ReadFile(f)
+		require.NoError(t, err)
+		require.NoError(t, os.WriteFile(filepath.Join(dir, f), data, 0o644))
+	}
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "staging-config.json"), []byte(`{"hosting": "serverless"}`), 0o644))
+	err = run(context.Background(), buildEnv(t, s, nil), dir)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "staging-config.json: invalid configuration:")
+	assert.Contains(t, err.Error(), `staging.hosting "serverless" with staging.dataCapture.enabled true is invalid`)
+}
+
+func TestAGivenModelPackageSkipsTheRegistry(t *testing.T) {
+	s := motoserver.Shared(t)
+	const arn = "arn:aws:sagemaker:us-east-1:123456789012:model-package/abalone-p-abalonedemo1/9"
+	getenv := buildEnv(t, s, map[string]string{"MODEL_PACKAGE_ARN": arn, "STAGING_ACCOUNT_ID": "222222222222", "STAGING_REGION": "us-east-1", "ARTIFACTS_ACCOUNT_ID": "123456789012", "ARTIFACTS_REGION": "us-east-1"})
+	require.NoError(t, run(context.Background(), getenv, "."))
+	tpl := readTemplate(t, filepath.Join(getenv("CDK_OUTDIR"), "Staging.template.json"))
+	assert.Equal(t, arn, tpl.one(t, "AWS::SageMaker::Model")["PrimaryContainer"].(map[string]any)["ModelPackageName"])
+	capture := tpl.one(t, "AWS::SageMaker::EndpointConfig")["DataCaptureConfig"].(map[string]any)
+	assert.Equal(t, "arn:aws:kms:us-east-1:123456789012:alias/sagemaker-project-p-abalonedemo1", capture["KmsKeyId"], "a staging account reaches the project's key by its alias ARN")
+}
