@@ -22,7 +22,7 @@ $(TOOLS)/node_modules/.installed: $(TOOLS)/package.json $(TOOLS)/package-lock.js
 	cd $(TOOLS) && npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-$(VENV)/.installed: requirements-dev.txt
+$(VENV)/.installed: requirements-dev.txt seedcode/modelbuild/pyproject.toml
 	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $@
@@ -49,8 +49,8 @@ test-go: deps ## Go tests: unit, synth assertions, cfn-lint, cdk-nag, the CDK CL
 test-seed: deps ## The ModelDeploy seed's own tests (resolver and test gate against moto, synthesis).
 	cd seedcode/modeldeploy && gofmt -l . | (! grep .) && go vet ./... && JSII_DEPRECATED=fail go test -count=1 ./...
 
-test-python: $(VENV)/.installed ## Python tests of the seed code and the seeding tools.
-	$(VENV)/bin/python -m pytest -q test/seeding
+test-python: $(VENV)/.installed ## Python tests of the ModelBuild seed code.
+	cd seedcode/modelbuild && ../../$(VENV)/bin/python -m pytest -q -p no:cacheprovider
 
 test: lint test-go test-seed test-python ## Run every test.
 

@@ -1,0 +1,131 @@
+"""The pipeline definition, built against a local AWS emulator (no AWS account)."""
+
+import json
+
+import pytest
+
+from pipelines.abalone import pipeline as abalone
+
+from .conftest import BUCKET, REGION, ROLE
+
+TAGS = [{"Key": "sagemaker:project-name", "Value": "abalone"}, {"Key": "sagemaker:project-id", "Value": "p-abalonedemo1"}]
+
+
+@pytest.fixture(scope="module")
+def definition(aws):
+    p = abalone.get_pipeline(
+        region=REGION,
+        role=ROLE,
+        default_bucket=BUCKET,
+        pipeline_name="abalone-p-abalonedemo1",
+        model_package_group_name="abalone-p-abalonedemo1",
+        base_job_prefix="abalone-p-abalonedemo1",
+        processing_instance_type="ml.c5.xlarge",
+        kms_key="arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+        cache_expire_after="P7D",
+        tags=TAGS,
+    )
+    return json.loads(p.definition())
+
+
+def steps(definition):
+    out = {}
+    for s in definition["Steps"]:
+        out[s["Name"]] = s
+        for branch in ("IfSteps", "ElseSteps"):
+            for inner in s.get("Arguments", {}).get(branch, []):
+                out[inner["Name"]] = inner
+    return out
+
+
+def refers_to(value, step):
+    return "Steps." + step + "." in json.dumps(value)
+
+
+def test_parameters_are_real_pipeline_parameters_with_defaults(definition):
+    params = {p["Name"]: p for p in definition["Parameters"]}
+    assert params == {
+        "ProcessingInstanceCount": {"Name": "ProcessingInstanceCount", "Type": "Integer", "DefaultValue": 1},
+        "ProcessingInstanceType": {"Name": "ProcessingInstanceType", "Type": "String", "DefaultValue": "ml.c5.xlarge"},
+        "TrainingInstanceType": {"Name": "TrainingInstanceType", "Type": "String", "DefaultValue": "ml.m5.xlarge"},
+        "ModelApprovalStatus": {"Name": "ModelApprovalStatus", "Type": "String", "DefaultValue": "PendingManualApproval"},
+        "InputDataUrl": {"Name": "InputDataUrl", "Type": "String", "DefaultValue": "s3://sagemaker-servicecatalog-seedcode-us-east-1/dataset/abalone-dataset.csv"},
+        "MseThreshold": {"Name": "MseThreshold", "Type": "Float", "DefaultValue": 6.0},
+    }
+
+
+def test_steps_and_their_dependencies(definition):
+    s = steps(definition)
+    assert set(s) == {
+        "PreprocessAbaloneData",
+        "TrainAbaloneModel",
+        "EvaluateAbaloneModel",
+        "CheckMSEAbaloneEvaluation",
+        "RegisterAbaloneModel-RegisterModel",
+        "AbaloneMSEAboveThreshold",
+    }
+    assert [x["Name"] for x in definition["Steps"]] == ["PreprocessAbaloneData", "TrainAbaloneModel", "EvaluateAbaloneModel", "CheckMSEAbaloneEvaluation"]
+    assert s["PreprocessAbaloneData"]["Type"] == "Processing"
+    assert s["TrainAbaloneModel"]["Type"] == "Training"
+    assert refers_to(s["TrainAbaloneModel"]["Arguments"]["InputDataConfig"], "PreprocessAbaloneData")
+    evaluate_inputs = s["EvaluateAbaloneModel"]["Arguments"]["ProcessingInputs"]
+    assert refers_to(evaluate_inputs, "TrainAbaloneModel") and refers_to(evaluate_inputs, "PreprocessAbaloneData")
+    assert s["RegisterAbaloneModel-RegisterModel"]["Type"] == "RegisterModel"
+    assert s["AbaloneMSEAboveThreshold"]["Type"] == "Fail"
+
+
+def test_instance_types_come_from_the_parameters(definition):
+    s = steps(definition)
+    resources = s["PreprocessAbaloneData"]["Arguments"]["ProcessingResources"]["ClusterConfig"]
+    assert resources["InstanceType"] == {"Get": "Parameters.ProcessingInstanceType"}
+    assert resources["InstanceCount"] == {"Get": "Parameters.ProcessingInstanceCount"}
+    assert s["TrainAbaloneModel"]["Arguments"]["ResourceConfig"]["InstanceType"] == {"Get": "Parameters.TrainingInstanceType"}
+    assert s["EvaluateAbaloneModel"]["Arguments"]["ProcessingResources"]["ClusterConfig"]["InstanceType"] == {"Get": "Parameters.ProcessingInstanceType"}
+    assert s["PreprocessAbaloneData"]["Arguments"]["AppSpecification"]["ContainerArguments"] == ["--input-data", {"Get": "Parameters.InputDataUrl"}]
+
+
+def test_training_uses_the_built_in_xgboost_and_the_originals_hyperparameters(definition):
+    train = steps(definition)["TrainAbaloneModel"]["Arguments"]
+    assert "sagemaker-xgboost:1.7-1" in train["AlgorithmSpecification"]["TrainingImage"]
+    assert train["HyperParameters"] == {
+        "objective": "reg:squarederror", "num_round": "50", "max_depth": "5", "eta": "0.2",
+        "gamma": "4", "min_child_weight": "6", "subsample": "0.7",
+    }
+    assert train["OutputDataConfig"]["S3OutputPath"] == "s3://sagemaker-project-p-abalonedemo1/abalone-p-abalonedemo1/AbaloneTrain"
+    assert train["OutputDataConfig"]["KmsKeyId"].startswith("arn:aws:kms:")
+    assert {t["Key"]: t["Value"] for t in train["Tags"]} == {"sagemaker:project-name": "abalone", "sagemaker:project-id": "p-abalonedemo1"}
+
+
+def test_expensive_steps_are_cached(definition):
+    s = steps(definition)
+    for name in ("PreprocessAbaloneData", "TrainAbaloneModel", "EvaluateAbaloneModel"):
+        assert s[name]["CacheConfig"] == {"Enabled": True, "ExpireAfter": "P7D"}, name
+
+
+def test_condition_compares_the_evaluated_mse_with_the_threshold_parameter(definition):
+    cond = steps(definition)["CheckMSEAbaloneEvaluation"]["Arguments"]["Conditions"][0]
+    assert cond["Type"] == "LessThanOrEqualTo"
+    assert cond["RightValue"] == {"Get": "Parameters.MseThreshold"}
+    left = cond["LeftValue"]["Std:JsonGet"]
+    assert left["Path"] == "regression_metrics.mse.value"
+    assert left["PropertyFile"] == {"Get": "Steps.EvaluateAbaloneModel.PropertyFiles.AbaloneEvaluationReport"}
+
+
+def test_register_step_registers_in_the_projects_group_with_metrics(definition):
+    reg = steps(definition)["RegisterAbaloneModel-RegisterModel"]["Arguments"]
+    assert reg["ModelPackageGroupName"] == "abalone-p-abalonedemo1"
+    assert reg["ModelApprovalStatus"] == {"Get": "Parameters.ModelApprovalStatus"}
+    spec = reg["InferenceSpecification"]
+    assert spec["SupportedContentTypes"] == ["text/csv"]
+    assert spec["SupportedResponseMIMETypes"] == ["text/csv"]
+    assert spec["SupportedRealtimeInferenceInstanceTypes"] == ["ml.t2.medium", "ml.m5.large"]
+    stats = reg["ModelMetrics"]["ModelQuality"]["Statistics"]
+    assert stats["ContentType"] == "application/json"
+    assert refers_to(stats["S3Uri"], "EvaluateAbaloneModel")
+
+
+def test_fail_step_gives_the_mse_and_the_threshold(definition):
+    fail = steps(definition)["AbaloneMSEAboveThreshold"]["Arguments"]["ErrorMessage"]["Std:Join"]
+    values = json.dumps(fail["Values"])
+    assert "regression_metrics.mse.value" in values
+    assert {"Get": "Parameters.MseThreshold"} in fail["Values"]
