@@ -171,6 +171,11 @@ func newPipelineRole(scope constructs.Construct, props *ModelBuildProps) awsiam.
 			[]*string{jsii.String("arn:" + *stack.Partition() + ":s3:::" + sampleDataBucket + *stack.Region() + "/dataset/*")}, nil),
 		statement("JobLogs", []string{"logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"},
 			[]*string{logGroupArn(stack, processingLogs+":*"), logGroupArn(stack, trainingLogs+":*")}, nil),
+		// Jobs encrypt their volumes with the project key: SageMaker creates grants on
+		// it for the volumes, and for nothing else.
+		statement("EncryptJobVolumes", []string{"kms:CreateGrant"}, []*string{props.Artifacts.Key.KeyArn()},
+			map[string]any{"Bool": map[string]any{"kms:GrantIsForAWSResource": "true"}}),
+		statement("DescribeProjectKey", []string{"kms:DescribeKey"}, []*string{props.Artifacts.Key.KeyArn()}, nil),
 		statement("PullBuiltInImages", []string{"ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability"},
 			[]*string{ecrRepositoryArn(stack, "sagemaker-scikit-learn"), ecrRepositoryArn(stack, "sagemaker-xgboost")}, nil),
 	} {
