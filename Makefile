@@ -49,8 +49,9 @@ test-go: deps ## Go tests: unit, synth assertions, cfn-lint, cdk-nag, the CDK CL
 test-seed: deps ## The ModelDeploy seed's own tests (resolver and test gate against moto, synthesis).
 	cd seedcode/modeldeploy && gofmt -l . | (! grep .) && go vet ./... && JSII_DEPRECATED=fail go test -count=1 ./...
 
-test-python: $(VENV)/.installed ## Python tests of the ModelBuild seed code.
+test-python: $(VENV)/.installed ## Python tests: the ModelBuild seed code, and the seeding of Git repositories (real git, moto).
 	cd seedcode/modelbuild && ../../$(VENV)/bin/python -m pytest -q -p no:cacheprovider
+	$(VENV)/bin/python -m pytest -q -p no:cacheprovider test/seeding
 
 test: lint test-go test-seed test-python ## Run every test.
 
