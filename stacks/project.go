@@ -57,12 +57,13 @@ func trustStageAccounts(cfg config.Config, bucket *artifacts.ArtifactBucket, mod
 	}
 }
 
-// newRepository creates (CodeCommit) or refers to (connection) a repository of the
-// project, seeds it when configured to, and registers it with SageMaker so that Studio
-// shows it with the project.
-func newRepository(stack awscdk.Stack, id, name string, repo config.Repository, seedDir, description string) source.Repository {
-	if !repo.SeedCode {
-		seedDir = ""
+// newRepository creates (CodeCommit) or refers to (connection) the repository of the
+// named seed (modelbuild or modeldeploy), seeds it when configured to, and registers it
+// with SageMaker so that Studio shows it with the project.
+func newRepository(stack awscdk.Stack, id, seed string, cfg config.Config, repo config.Repository, bucket *artifacts.ArtifactBucket, description string) source.Repository {
+	seedDir := ""
+	if repo.SeedCode {
+		seedDir = seedcode.Dir(seed)
 	}
 	var r source.Repository
 	var url *string
@@ -73,10 +74,20 @@ func newRepository(stack awscdk.Stack, id, name string, repo config.Repository, 
 			FullName:      repo.FullName,
 			Branch:        repo.Branch,
 		})
+		if seedDir != "" {
+			source.NewRepositorySeed(stack, id+"Seed", &source.RepositorySeedProps{
+				Repository:       conn,
+				SeedDirectory:    seedDir,
+				SeedName:         seed,
+				BuildProjectName: cfg.Project.ResourceName("seed-" + seed),
+				Key:              bucket.Key,
+				LogRetention:     cfg.LogRetention(),
+			})
+		}
 		r, url = conn, jsii.String(repo.CloneURL())
 	default:
 		cc := source.NewCodeCommitRepository(stack, id, &source.CodeCommitRepositoryProps{
-			RepositoryName: name,
+			RepositoryName: cfg.Project.ResourceName(seed),
 			Description:    description,
 			Branch:         repo.Branch,
 			SeedDirectory:  seedDir,
@@ -135,7 +146,7 @@ func NewProjectStack(scope constructs.Construct, id string, props *ProjectStackP
 		Project:       p,
 		RemovalPolicy: removal,
 	})
-	buildRepo := newRepository(stack, "ModelBuildRepository", p.ResourceName("modelbuild"), cfg.ModelBuild, seedcode.Dir(seedcode.ModelBuild),
+	buildRepo := newRepository(stack, "ModelBuildRepository", seedcode.ModelBuild, cfg, cfg.ModelBuild, bucket,
 		"ModelBuild code of SageMaker project "+p.NameID()+": the SageMaker pipeline that trains and registers the model")
 	build := modelbuild.NewModelBuild(stack, "ModelBuild", &modelbuild.ModelBuildProps{
 		Project:                p,
@@ -146,7 +157,7 @@ func NewProjectStack(scope constructs.Construct, id string, props *ProjectStackP
 		TrainingInstanceType:   cfg.TrainingInstanceType,
 		LogRetention:           cfg.LogRetention(),
 	})
-	deployRepo := newRepository(stack, "ModelDeployRepository", p.ResourceName("modeldeploy"), cfg.ModelDeploy, seedcode.Dir(seedcode.ModelDeploy),
+	deployRepo := newRepository(stack, "ModelDeployRepository", seedcode.ModelDeploy, cfg, cfg.ModelDeploy, bucket,
 		"ModelDeploy code of SageMaker project "+p.NameID()+": the endpoint stacks, their stage settings and the staging test gate")
 	deploy := modeldeploy.NewModelDeploy(stack, "ModelDeploy", &modeldeploy.ModelDeployProps{
 		Project:            p,

@@ -42,8 +42,34 @@ type Props struct {
 	CacheLocation *string
 }
 
-// New creates the project and its log group `/aws/codebuild/<name>`.
+// New creates a project for a CodePipeline action, and its log group
+// `/aws/codebuild/<name>`.
 func New(scope constructs.Construct, id string, props *Props) awscodebuild.PipelineProject {
+	project := awscodebuild.NewPipelineProject(scope, &id, props.projectProps(scope, id))
+	if props.CacheLocation != nil {
+		project.Node().DefaultChild().(awscodebuild.CfnProject).SetCache(&awscodebuild.CfnProject_ProjectCacheProperty{
+			Type:     jsii.String("S3"),
+			Location: props.CacheLocation,
+		})
+	}
+	return project
+}
+
+// NewWithSource creates a project that builds source (and secondarySources) on its
+// own, and its log group.
+func NewWithSource(scope constructs.Construct, id string, props *Props, source awscodebuild.ISource, secondarySources ...awscodebuild.ISource) awscodebuild.Project {
+	p := props.projectProps(scope, id)
+	return awscodebuild.NewProject(scope, &id, &awscodebuild.ProjectProps{
+		ProjectName: p.ProjectName, Description: p.Description, Role: p.Role, BuildSpec: p.BuildSpec,
+		EncryptionKey: p.EncryptionKey, Timeout: p.Timeout, EnvironmentVariables: p.EnvironmentVariables,
+		Environment: p.Environment, Logging: p.Logging,
+		Source: source, SecondarySources: &secondarySources,
+	})
+}
+
+// projectProps are the settings every project shares; it creates the log group and
+// lets CloudWatch Logs use the key for it.
+func (props *Props) projectProps(scope constructs.Construct, id string) *awscodebuild.PipelineProjectProps {
 	logGroupName := "/aws/codebuild/" + props.Name
 	stack := awscdk.Stack_Of(scope)
 	logGroupArn := stack.FormatArn(&awscdk.ArnComponents{
@@ -71,7 +97,7 @@ func New(scope constructs.Construct, id string, props *Props) awscodebuild.Pipel
 	for name, value := range props.Environment {
 		env[name] = &awscodebuild.BuildEnvironmentVariable{Value: value}
 	}
-	project := awscodebuild.NewPipelineProject(scope, &id, &awscodebuild.PipelineProjectProps{
+	return &awscodebuild.PipelineProjectProps{
 		ProjectName:          jsii.String(props.Name),
 		Role:                 props.Role,
 		Description:          jsii.String(props.Description),
@@ -86,14 +112,7 @@ func New(scope constructs.Construct, id string, props *Props) awscodebuild.Pipel
 		Logging: &awscodebuild.LoggingOptions{
 			CloudWatch: &awscodebuild.CloudWatchLoggingOptions{LogGroup: logGroup},
 		},
-	})
-	if props.CacheLocation != nil {
-		project.Node().DefaultChild().(awscodebuild.CfnProject).SetCache(&awscodebuild.CfnProject_ProjectCacheProperty{
-			Type:     jsii.String("S3"),
-			Location: props.CacheLocation,
-		})
 	}
-	return project
 }
 
 // alphanumeric keeps the letters and digits of s, as a policy statement id must.

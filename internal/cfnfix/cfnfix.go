@@ -5,21 +5,33 @@ package cfnfix
 import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscodepipeline"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 )
 
-// PipelineRoleDependency makes the pipeline resource depend on its role's policy but
-// not on the role itself. CDK adds a DependsOn on both, while the pipeline's RoleArn
-// (a GetAtt of the role) already orders it after the role: cfn-lint's W3005. Call it
-// after the last stage is added, when the role's policy is complete.
+// PipelineRoleDependency is RoleDependency for a pipeline and its role. Call it after
+// the last stage is added, when the role's policy is complete.
 func PipelineRoleDependency(p awscodepipeline.Pipeline) {
-	policy := p.Role().Node().TryFindChild(jsii.String("DefaultPolicy"))
+	RoleDependency(p, p.Role())
+}
+
+// RoleDependency makes the CloudFormation resource of resource (a function, state
+// machine or pipeline) depend on its role's default policy only. CDK makes it depend
+// on both the role and the policy, while its role property (a GetAtt of the role)
+// already orders it after the role: cfn-lint's W3005. The role must belong to the same
+// stack; an imported role or one without a default policy is left alone.
+func RoleDependency(resource constructs.IConstruct, role awsiam.IRole) {
+	if role == nil {
+		return
+	}
+	policy := role.Node().TryFindChild(jsii.String("DefaultPolicy"))
 	if policy == nil {
 		return
 	}
-	stack := awscdk.Stack_Of(p)
+	stack := awscdk.Stack_Of(resource)
 	policyID := stack.GetLogicalId(policy.Node().DefaultChild().(awscdk.CfnElement))
-	p.Node().DefaultChild().(awscdk.CfnResource).AddOverride(jsii.String("DependsOn"), &[]*string{policyID})
+	resource.Node().DefaultChild().(awscdk.CfnResource).AddOverride(jsii.String("DependsOn"), &[]*string{policyID})
 }
 
 // ProviderRoleDependency removes the DependsOn of a CDK custom resource provider's

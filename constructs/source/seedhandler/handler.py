@@ -11,7 +11,7 @@ repository alone.
 
 Resource properties (CloudFormation passes them as strings): ProjectName, the
 CodeBuild project; TimeoutSeconds; Repository, the repository's name for messages.
-boto3 from the Lambda runtime only.
+boto3 from the Lambda runtime (Python 3.14) only.
 """
 
 from __future__ import annotations

@@ -1,0 +1,204 @@
+package source
+
+import (
+	"path/filepath"
+	"runtime"
+	"strconv"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscodebuild"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awss3assets"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsstepfunctions"
+	"github.com/aws/aws-cdk-go/awscdk/v2/customresources"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/sagemaker-mlops-cdk/mlops/internal/buildproject"
+	"github.com/sagemaker-mlops-cdk/mlops/internal/cfnfix"
+	"github.com/sagemaker-mlops-cdk/mlops/internal/nag"
+)
+
+// RepositorySeedProps configures a RepositorySeed.
+type RepositorySeedProps struct {
+	// Repository is the existing repository to seed. Required.
+	Repository *ConnectionRepository
+	// SeedDirectory is the code to commit (without SeedExcludes). Required.
+	SeedDirectory string
+	// SeedName names the seed in the commit's `Seeded-By` trailer, e.g. "modelbuild".
+	// Required.
+	SeedName string
+	// BuildProjectName is the name of the CodeBuild project that pushes the seed.
+	// Required.
+	BuildProjectName string
+	// Key encrypts the build's artifacts and logs. Required.
+	Key awskms.Key
+	// LogRetention bounds how long the seeding logs are kept. Default: three months.
+	LogRetention awslogs.RetentionDays
+	// Timeout bounds the seeding, from the start of the build: past it the build is
+	// stopped and the stack creation fails saying so. Default: 15 minutes.
+	Timeout awscdk.Duration
+}
+
+// RepositorySeed pushes the seed code to an existing repository, as one commit on its
+// branch, when the stack is created. A CodeBuild project clones the branch through the
+// connection's git-http endpoint and runs seed_repository.py (see its documentation for
+// the rules: keep the user's files, seed once, never force-push); a custom resource
+// starts that build and waits for it, reporting the build's own failure reason or its
+// timeout in the stack's events. Stack updates and deletions leave the repository
+// alone.
+type RepositorySeed struct {
+	constructs.Construct
+	// BuildProject runs the seeding.
+	BuildProject awscodebuild.Project
+	// Resource is the custom resource; its attributes Result and Commit are the
+	// seeding's outcome (seeded, already-seeded, nothing-to-add) and commit.
+	Resource awscdk.CustomResource
+}
+
+// assetDir is a directory of this package's assets.
+func assetDir(name string) string {
+	_, file, _, _ := runtime.Caller(0)
+	return filepath.Join(filepath.Dir(file), name)
+}
+
+// NewRepositorySeed creates the seeding build, the handler and the custom resource. It
+// panics when a required prop is missing.
+func NewRepositorySeed(scope constructs.Construct, id string, props *RepositorySeedProps) *RepositorySeed {
+	if props.Repository == nil || props.SeedDirectory == "" || props.SeedName == "" || props.BuildProjectName == "" || props.Key == nil {
+		panic("RepositorySeedProps.Repository, SeedDirectory, SeedName, BuildProjectName and Key are required")
+	}
+	retention := props.LogRetention
+	if retention == "" {
+		retention = awslogs.RetentionDays_THREE_MONTHS
+	}
+	timeout := props.Timeout
+	if timeout == nil {
+		timeout = awscdk.Duration_Minutes(jsii.Number(15))
+	}
+	c := constructs.NewConstruct(scope, &id)
+	repo := props.Repository
+	seed := NewSeedAsset(c, "SeedCode", props.SeedDirectory)
+	seeder := awss3assets.NewAsset(c, jsii.String("Seeder"), &awss3assets.AssetProps{Path: jsii.String(assetDir("seeder"))})
+
+	build := buildproject.NewWithSource(c, "Build", &buildproject.Props{
+		Name:         props.BuildProjectName,
+		Description:  "Pushes the " + props.SeedName + " seed code to " + repo.FullName + " once, when the project is created",
+		Key:          props.Key,
+		Timeout:      timeout,
+		LogRetention: retention,
+		BuildSpec: awscodebuild.BuildSpec_FromObject(&map[string]interface{}{
+			"version": "0.2",
+			"env":     map[string]interface{}{"exported-variables": []string{"SEED_RESULT", "SEED_COMMIT"}},
+			"phases": map[string]interface{}{"build": map[string]interface{}{"commands": []string{
+				// The AWS CLI signs git's requests to the connection's git-http endpoint.
+				"git config --global credential.helper '!aws codecommit credential-helper $@'",
+				"git config --global credential.UseHttpPath true",
+				`python3 "$CODEBUILD_SRC_DIR_seeder/seed_repository.py" --remote "$REMOTE_URL" --branch "$BRANCH" --seed-dir "$CODEBUILD_SRC_DIR" --seed-name "$SEED_NAME" --result-file /tmp/seed-result`,
+				". /tmp/seed-result",
+			}}},
+		}),
+		Environment: map[string]*string{
+			"REMOTE_URL": jsii.String(repo.Connection.GitHTTPURL(repo.FullName)),
+			"BRANCH":     jsii.String(repo.Branch()),
+			"SEED_NAME":  jsii.String(props.SeedName),
+		},
+	},
+		awscodebuild.Source_S3(&awscodebuild.S3SourceProps{Bucket: seed.Bucket(), Path: seed.S3ObjectKey()}),
+		awscodebuild.Source_S3(&awscodebuild.S3SourceProps{Identifier: jsii.String("seeder"), Bucket: seeder.Bucket(), Path: seeder.S3ObjectKey()}),
+	)
+	repo.GrantUseConnection(build)
+
+	handlerRole := awsiam.NewRole(c, jsii.String("HandlerRole"), &awsiam.RoleProps{
+		AssumedBy:   awsiam.NewServicePrincipal(jsii.String("lambda.amazonaws.com"), nil),
+		Description: jsii.String("Starts and follows the seeding build of " + repo.FullName),
+	})
+	handlerRole.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:       jsii.String("RunTheSeedingBuild"),
+		Actions:   jsii.Strings("codebuild:StartBuild", "codebuild:BatchGetBuilds", "codebuild:StopBuild"),
+		Resources: &[]*string{build.ProjectArn()},
+	}))
+	code := awslambda.Code_FromAsset(jsii.String(assetDir("seedhandler")), nil)
+	function := func(name, handler string) awslambda.Function {
+		logs := awslogs.NewLogGroup(c, jsii.String(name+"Logs"), &awslogs.LogGroupProps{Retention: retention, RemovalPolicy: awscdk.RemovalPolicy_DESTROY})
+		logs.GrantWrite(handlerRole)
+		return awslambda.NewFunction(c, jsii.String(name), &awslambda.FunctionProps{
+			Runtime:     awslambda.Runtime_PYTHON_3_14(),
+			Handler:     jsii.String(handler),
+			Code:        code,
+			Role:        handlerRole,
+			LogGroup:    logs,
+			Timeout:     awscdk.Duration_Minutes(jsii.Number(1)),
+			Description: jsii.String("Seeds " + repo.FullName + ": " + handler),
+		})
+	}
+	onEvent, isComplete := function("OnEvent", "handler.on_event"), function("IsComplete", "handler.is_complete")
+	waiterLogs := awslogs.NewLogGroup(c, jsii.String("WaiterLogs"), &awslogs.LogGroupProps{Retention: retention, RemovalPolicy: awscdk.RemovalPolicy_DESTROY})
+	provider := customresources.NewProvider(c, jsii.String("Provider"), &customresources.ProviderProps{
+		OnEventHandler:    onEvent,
+		IsCompleteHandler: isComplete,
+		QueryInterval:     awscdk.Duration_Seconds(jsii.Number(30)),
+		// The handler enforces the seeding timeout itself and says so; the framework's
+		// own bound only catches a handler that stops answering.
+		TotalTimeout:                     awscdk.Duration_Minutes(jsii.Number(*timeout.ToMinutes(nil) + 10)),
+		LogGroup:                         awslogs.NewLogGroup(c, jsii.String("ProviderLogs"), &awslogs.LogGroupProps{Retention: retention, RemovalPolicy: awscdk.RemovalPolicy_DESTROY}),
+		DisableWaiterStateMachineLogging: jsii.Bool(false),
+		WaiterStateMachineLogOptions:     &customresources.LogOptions{Destination: waiterLogs, Level: awsstepfunctions.LogLevel_ALL},
+	})
+	// The framework's functions and waiter state machine have their roles as children.
+	for _, child := range *provider.Node().FindAll(constructs.ConstructOrder_PREORDER) {
+		for _, name := range []string{"ServiceRole", "Role"} {
+			if role, ok := child.Node().TryFindChild(jsii.String(name)).(awsiam.IRole); ok && child.Node().DefaultChild() != nil {
+				cfnfix.RoleDependency(child, role)
+			}
+		}
+	}
+	if waiter := provider.Node().TryFindChild(jsii.String("waiter-state-machine")); waiter != nil {
+		nag.Suppress(waiter, nag.Rule{
+			ID:        "AwsSolutions-IAM5",
+			Reason:    "The waiter state machine logs to CloudWatch Logs, whose log delivery actions support no resource-level permissions.",
+			AppliesTo: []string{"Resource::*"},
+		})
+	}
+	cfnfix.RoleDependency(onEvent, handlerRole)
+	cfnfix.RoleDependency(isComplete, handlerRole)
+	resource := awscdk.NewCustomResource(c, jsii.String("Resource"), &awscdk.CustomResourceProps{
+		ServiceToken: provider.ServiceToken(),
+		ResourceType: jsii.String("Custom::SeedRepository"),
+		Properties: &map[string]interface{}{
+			"ProjectName":    build.ProjectName(),
+			"TimeoutSeconds": strconv.Itoa(int(*timeout.ToSeconds(nil))),
+			"Repository":     repo.FullName,
+		},
+	})
+	invoked := []string{"Resource::" + nag.Attr(onEvent, "Arn") + ":*", "Resource::" + nag.Attr(isComplete, "Arn") + ":*"}
+	for _, name := range []string{"framework-isComplete", "framework-onTimeout"} {
+		if f := provider.Node().TryFindChild(jsii.String(name)); f != nil {
+			invoked = append(invoked, "Resource::"+nag.Attr(f, "Arn")+":*")
+		}
+	}
+	nag.Suppress(c,
+		nag.Rule{
+			ID:     "AwsSolutions-IAM5",
+			Reason: "CDK's standard grants let the seeding build read its source assets, use the project key and write its own log streams and report groups; the provider framework invokes exactly its handler functions, in any version.",
+			AppliesTo: append([]string{
+				"Action::s3:GetObject*", "Action::s3:GetBucket*", "Action::s3:List*",
+				"Action::kms:GenerateDataKey*", "Action::kms:ReEncrypt*",
+			}, invoked...),
+			AppliesToPatterns: []string{
+				nag.ArnPattern("codebuild", "report-group/"+nag.Ref(build)+"-*"),
+				nag.ArnPattern("logs", "log-group:/aws/codebuild/"+nag.Ref(build)+":*"),
+			},
+		},
+		nag.Rule{
+			ID:        "AwsSolutions-IAM4",
+			Reason:    "The CDK provider framework's functions use AWSLambdaBasicExecutionRole to write their logs; the framework creates them and their roles.",
+			AppliesTo: []string{"Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"},
+		},
+		nag.Rule{ID: "AwsSolutions-SF2", Reason: "The provider framework's waiter state machine only polls the seeding build; X-Ray tracing would add cost without insight."},
+	)
+	return &RepositorySeed{Construct: c, BuildProject: build, Resource: resource}
+}
