@@ -52,11 +52,11 @@ type settings struct {
 // readSettings reads and checks the environment, naming every missing variable.
 func readSettings(getenv func(string) string) (settings, error) {
 	s := settings{
-		project:         project.Identity{Name: getenv("SAGEMAKER_PROJECT_NAME"), ID: getenv("SAGEMAKER_PROJECT_ID")},
-		group:           getenv("SOURCE_MODEL_PACKAGE_GROUP_NAME"),
-		modelPackageArn: getenv("MODEL_PACKAGE_ARN"),
-		outdir:          getenv("CDK_OUTDIR"),
-		targets:         map[string]config.Target{},
+		project:          project.Identity{Name: getenv("SAGEMAKER_PROJECT_NAME"), ID: getenv("SAGEMAKER_PROJECT_ID")},
+		group:            getenv("SOURCE_MODEL_PACKAGE_GROUP_NAME"),
+		modelPackageArn:  getenv("MODEL_PACKAGE_ARN"),
+		outdir:           getenv("CDK_OUTDIR"),
+		targets:          map[string]config.Target{},
 		artifactsAccount: getenv("ARTIFACTS_ACCOUNT_ID"),
 		artifactsRegion:  getenv("ARTIFACTS_REGION"),
 	}
