@@ -1,6 +1,7 @@
 package stacks_test
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
 
@@ -89,6 +90,25 @@ func TestSeedingExistingRepositoriesRunsOnceThroughTheConnection(t *testing.T) {
 	assert.Contains(t, spec, "credential-helper")
 	assert.Contains(t, spec, "seed_repository.py")
 	assert.NotContains(t, spec, "--force")
+	var parsed struct {
+		Env struct {
+			Exported []string `json:"exported-variables"`
+		} `json:"env"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(spec), &parsed))
+	assert.Equal(t, []string{"SEED_RESULT", "SEED_COMMIT", "SEED_ADDED", "SEED_KEPT"}, parsed.Env.Exported,
+		"the build exports every result the custom resource returns")
+	var logReads []string
+	for _, s := range tpl.AllStatements() {
+		if s.HasAction("logs:GetLogEvents") {
+			assert.Equal(t, []string{"logs:GetLogEvents"}, s.Actions, s.Policy)
+			logReads = append(logReads, s.Resources...)
+		}
+	}
+	assert.ElementsMatch(t, []string{
+		"arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:/aws/codebuild/sagemaker-abalone-p-abalonedemo1-seed-modelbuild:log-stream:*",
+		"arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:/aws/codebuild/sagemaker-abalone-p-abalonedemo1-seed-modeldeploy:log-stream:*",
+	}, logReads, "each seeding handler reads only its own build's log, for the script's failure line")
 	secondary := build.Properties["SecondarySources"].([]any)
 	require.Len(t, secondary, 1)
 	assert.Equal(t, "seeder", secondary[0].(map[string]any)["SourceIdentifier"])

@@ -54,8 +54,9 @@ type RepositorySeed struct {
 	constructs.Construct
 	// BuildProject runs the seeding.
 	BuildProject awscodebuild.Project
-	// Resource is the custom resource; its attributes Result and Commit are the
-	// seeding's outcome (seeded, already-seeded, nothing-to-add) and commit.
+	// Resource is the custom resource; its attributes are Result (seeded,
+	// already-seeded or nothing-to-add), Commit (the branch's tip once done), Added and
+	// Kept (how many seed files were added, and kept out because the branch had its own).
 	Resource awscdk.CustomResource
 }
 
@@ -92,7 +93,7 @@ func NewRepositorySeed(scope constructs.Construct, id string, props *RepositoryS
 		LogRetention: retention,
 		BuildSpec: awscodebuild.BuildSpec_FromObject(&map[string]interface{}{
 			"version": "0.2",
-			"env":     map[string]interface{}{"exported-variables": []string{"SEED_RESULT", "SEED_COMMIT"}},
+			"env":     map[string]interface{}{"exported-variables": []string{"SEED_RESULT", "SEED_COMMIT", "SEED_ADDED", "SEED_KEPT"}},
 			"phases": map[string]interface{}{"build": map[string]interface{}{"commands": []string{
 				// The AWS CLI signs git's requests to the connection's git-http endpoint.
 				"git config --global credential.helper '!aws codecommit credential-helper $@'",
@@ -120,6 +121,17 @@ func NewRepositorySeed(scope constructs.Construct, id string, props *RepositoryS
 		Sid:       jsii.String("RunTheSeedingBuild"),
 		Actions:   jsii.Strings("codebuild:StartBuild", "codebuild:BatchGetBuilds", "codebuild:StopBuild"),
 		Resources: &[]*string{build.ProjectArn()},
+	}))
+	// The handler reads the end of the build's log for the script's own failure line.
+	handlerRole.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:     jsii.String("ReadTheSeedingLog"),
+		Actions: jsii.Strings("logs:GetLogEvents"),
+		Resources: &[]*string{awscdk.Stack_Of(c).FormatArn(&awscdk.ArnComponents{
+			Service:      jsii.String("logs"),
+			Resource:     jsii.String("log-group"),
+			ResourceName: jsii.String("/aws/codebuild/" + props.BuildProjectName + ":log-stream:*"),
+			ArnFormat:    awscdk.ArnFormat_COLON_RESOURCE_NAME,
+		})},
 	}))
 	code := awslambda.Code_FromAsset(jsii.String(assetDir("seedhandler")), nil)
 	function := func(name, handler string) awslambda.Function {
@@ -183,7 +195,7 @@ func NewRepositorySeed(scope constructs.Construct, id string, props *RepositoryS
 	nag.Suppress(c,
 		nag.Rule{
 			ID:     "AwsSolutions-IAM5",
-			Reason: "CDK's standard grants let the seeding build read its source assets, use the project key and write its own log streams and report groups; the provider framework invokes exactly its handler functions, in any version.",
+			Reason: "CDK's standard grants let the seeding build read its source assets, use the project key and write its own log streams and report groups; the provider framework invokes exactly its handler functions, in any version; the handler reads the streams of the seeding build's own log group, named by build id.",
 			AppliesTo: append([]string{
 				"Action::s3:GetObject*", "Action::s3:GetBucket*", "Action::s3:List*",
 				"Action::kms:GenerateDataKey*", "Action::kms:ReEncrypt*",
@@ -191,6 +203,7 @@ func NewRepositorySeed(scope constructs.Construct, id string, props *RepositoryS
 			AppliesToPatterns: []string{
 				nag.ArnPattern("codebuild", "report-group/"+nag.Ref(build)+"-*"),
 				nag.ArnPattern("logs", "log-group:/aws/codebuild/"+nag.Ref(build)+":*"),
+				nag.ArnPattern("logs", "log-group:/aws/codebuild/"+props.BuildProjectName+":log-stream:*"),
 			},
 		},
 		nag.Rule{

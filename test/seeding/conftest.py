@@ -1,61 +1,125 @@
-"""Fixtures of the seeding tests: real git repositories in a temporary directory, a git
-smart-HTTP server on 127.0.0.1 (git http-backend behind a small CGI bridge), and a moto
-server for the custom resource handler."""
+"""Fixtures of the seeding tests.
+
+Real git repositories in a temporary directory (a bare "remote" holding a README commit
+on main, and the user's working clone of it), the same remote served over git's smart
+HTTP protocol by ``git http-backend`` behind a small CGI bridge on 127.0.0.1, and a moto
+server on 127.0.0.1 for the custom resource handler. Nothing leaves 127.0.0.1.
+
+The modules under test are imported from their source directories, without writing
+bytecode there: those directories are bundled as they are into the CodeBuild and Lambda
+assets.
+"""
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
-import stat
 import subprocess
 import sys
 import threading
+import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Dict, Optional, Tuple, Union
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "constructs" / "source" / "seeder"))
-sys.path.insert(0, str(ROOT / "constructs" / "source" / "seedhandler"))
+sys.dont_write_bytecode = True
+SOURCE = Path(__file__).resolve().parents[2] / "constructs" / "source"
+sys.path.insert(0, str(SOURCE / "seeder"))
+sys.path.insert(0, str(SOURCE / "seedhandler"))
 
-USER = {"GIT_AUTHOR_NAME": "Dana Scientist", "GIT_AUTHOR_EMAIL": "dana@example.com",
-        "GIT_COMMITTER_NAME": "Dana Scientist", "GIT_COMMITTER_EMAIL": "dana@example.com"}
+USER_NAME, USER_EMAIL = "Dana Scientist", "dana@example.com"
 
 
-def git(*args, cwd=None, env=None) -> str:
-    """Runs git as the repository's human user."""
-    full = dict(os.environ, **USER, **(env or {}))
-    return subprocess.run(["git", *args], cwd=cwd, env=full, check=True, capture_output=True, text=True).stdout.strip()
+@pytest.fixture(autouse=True)
+def git_config(tmp_path, monkeypatch):
+    """Keeps git away from the machine's system and global configuration."""
+    config = tmp_path / "gitconfig"
+    config.write_text("[init]\n\tdefaultBranch = main\n[advice]\n\tdetachedHead = false\n")
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(config))
+    monkeypatch.delenv("GIT_DIR", raising=False)
+    monkeypatch.delenv("GIT_INDEX_FILE", raising=False)
+
+
+def run_git(*args: str, cwd: Optional[Path] = None) -> str:
+    """Runs git as the repository's human user and returns its output, stripped."""
+    env = dict(os.environ, GIT_AUTHOR_NAME=USER_NAME, GIT_AUTHOR_EMAIL=USER_EMAIL,
+               GIT_COMMITTER_NAME=USER_NAME, GIT_COMMITTER_EMAIL=USER_EMAIL)
+    proc = subprocess.run(["git", *args], cwd=cwd, env=env, capture_output=True, check=True)
+    return proc.stdout.decode().strip()
 
 
 class Remote:
-    """A bare repository created with a README on main, as the walkthrough asks, and a
-    working clone to act as the user."""
+    """A bare repository created, as the walkthrough asks, with a README commit on main,
+    and the user's working clone of it."""
 
     def __init__(self, root: Path):
         self.path = root / "remote.git"
-        git("init", "--quiet", "--bare", "--initial-branch=main", str(self.path))
-        git("config", "http.receivepack", "true", cwd=self.path)
+        run_git("init", "--quiet", "--bare", str(self.path))
+        run_git("config", "http.receivepack", "true", cwd=self.path)
         self.user = root / "user"
-        git("clone", "--quiet", str(self.path), str(self.user))
-        (self.user / "README.md").write_text("# Our model\n")
-        git("add", "README.md", cwd=self.user)
-        git("commit", "--quiet", "-m", "Initial commit", cwd=self.user)
-        git("push", "--quiet", "origin", "HEAD:main", cwd=self.user)
-        self.readme_commit = self.head()
+        run_git("clone", "--quiet", str(self.path), str(self.user))
+        self.readme = b"# Abalone model\n\nOur team's repository.\n"
+        self.readme_commit = self.commit_as_user({"README.md": self.readme}, "Initial commit")
+
+    def git(self, *args: str) -> str:
+        """Runs git in the bare repository."""
+        return run_git(*args, cwd=self.path)
 
     def head(self, branch: str = "main") -> str:
-        return git("rev-parse", branch, cwd=self.path)
+        return self.git("rev-parse", "refs/heads/" + branch)
 
-    def files(self, rev: str = "main") -> dict:
-        """Path -> (mode, content) of the tree at rev."""
-        out = {}
-        for line in git("ls-tree", "-r", rev, cwd=self.path).splitlines():
-            meta, path = line.split("\t", 1)
-            mode, _, blob = meta.split()
-            out[path] = (mode, git("cat-file", "blob", blob, cwd=self.path))
-        return out
+    def tree(self, rev: str = "main") -> Dict[str, Tuple[str, bytes]]:
+        """Path -> (mode, content) of every entry of the tree at rev."""
+        out = subprocess.run(["git", "ls-tree", "-r", "-z", rev], cwd=self.path, capture_output=True, check=True).stdout
+        entries = {}
+        for record in out.split(b"\0"):
+            if record:
+                meta, _, path = record.partition(b"\t")
+                mode, _, blob = meta.decode().split(" ")
+                content = subprocess.run(["git", "cat-file", "blob", blob], cwd=self.path, capture_output=True, check=True).stdout
+                entries[path.decode()] = (mode, content)
+        return entries
+
+    def commit_as_user(self, changes: Dict[str, Union[None, bytes, Tuple[str, bytes]]], message: str,
+                       branch: str = "main") -> str:
+        """Commits changes on branch in the user's clone, pushes them, and returns the
+        commit. A change is path -> content, (mode, content) with the git mode 100644,
+        100755 or 120000 (a link to content), or None to delete the path."""
+        run_git("fetch", "--quiet", "origin", cwd=self.user)
+        if self.user_has("origin/" + branch):
+            run_git("checkout", "--quiet", "-B", branch, "origin/" + branch, cwd=self.user)
+        elif self.user_has("HEAD"):
+            run_git("checkout", "--quiet", "-B", branch, cwd=self.user)
+        for path, change in changes.items():
+            if change is None:
+                run_git("rm", "--quiet", path, cwd=self.user)
+                continue
+            write_entry(self.user / path, *(change if isinstance(change, tuple) else ("100644", change)))
+            run_git("add", path, cwd=self.user)
+        run_git("commit", "--quiet", "-m", message, cwd=self.user)
+        run_git("push", "--quiet", "origin", "HEAD:refs/heads/" + branch, cwd=self.user)
+        return run_git("rev-parse", "HEAD", cwd=self.user)
+
+    def user_has(self, rev: str) -> bool:
+        """Tells whether rev names a commit in the user's clone."""
+        return subprocess.run(["git", "rev-parse", "--verify", "--quiet", rev + "^{commit}"], cwd=self.user,
+                              capture_output=True).returncode == 0
+
+    def hook(self, name: str, script: str) -> None:
+        """Installs a server-side hook (a shell script body) in the bare repository."""
+        path = self.path / "hooks" / name
+        path.write_text("#!/bin/sh\n" + script)
+        path.chmod(0o755)
+
+    def record_pushes(self) -> Path:
+        """Makes every accepted push append its ref updates to a file, returned."""
+        log = self.path.parent / "pushes.log"
+        self.hook("post-receive", "cat >> '{}'\n".format(log))
+        return log
 
 
 @pytest.fixture
@@ -64,52 +128,128 @@ def remote(tmp_path) -> Remote:
 
 
 @pytest.fixture
+def workdir(tmp_path):
+    """A fresh scratch directory for each call of the seeding."""
+    count = iter(range(1000))
+
+    def make() -> str:
+        path = tmp_path / "work-{}".format(next(count))
+        path.mkdir()
+        return str(path)
+
+    return make
+
+
+def write_entry(target: Path, mode: str, content: bytes) -> None:
+    """Writes a file with a git mode: 100644, 100755, or 120000 (a link to content)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if mode == "120000":
+        target.symlink_to(content.decode())
+        return
+    target.write_bytes(content)
+    target.chmod(0o755 if mode == "100755" else 0o644)
+
+
+# The seed tree of the seed_dir fixture, as committed: path -> (mode, content).
+SEED_TREE = {
+    "README.md": ("100644", b"# Abalone seed\n"),
+    "codebuild-buildspec.yml": ("100644", b"version: 0.2\nphases:\n  build:\n    commands: [run-pipeline]\n"),
+    "pipelines/__init__.py": ("100644", b""),
+    "pipelines/abalone/pipeline.py": ("100644", b"TRAINING_INSTANCE_TYPE = 'ml.m5.xlarge'\n"),
+    "samples/donn\u00e9es.csv": ("100644", b"sex,length,rings\nM,0.455,15\n"),
+    "scripts/run.sh": ("100755", b"#!/bin/sh\nexec python -m pipelines.run \"$@\"\n"),
+    "scripts/latest": ("120000", b"../pipelines/abalone"),
+}
+
+
+@pytest.fixture
+def seed_tree() -> Dict[str, Tuple[str, bytes]]:
+    """What the seed_dir fixture's seed commits: path -> (git mode, content)."""
+    return dict(SEED_TREE)
+
+
+@pytest.fixture
 def seed_dir(tmp_path) -> Path:
-    """A seed tree with a README (which the repository already has), code, an
-    executable script, and files that must never be committed."""
-    d = tmp_path / "seed"
-    (d / "pipelines").mkdir(parents=True)
-    (d / "README.md").write_text("# Seed README\n")
-    (d / "pipelines" / "pipeline.py").write_text("STEPS = 4\n")
-    (d / "pipelines" / "run.sh").write_text("#!/bin/sh\necho run\n")
-    (d / "pipelines" / "run.sh").chmod(0o755)
-    (d / "pipelines" / "__pycache__").mkdir()
-    (d / "pipelines" / "__pycache__" / "pipeline.cpython-311.pyc").write_bytes(b"\x00")
-    (d / ".venv" / "bin").mkdir(parents=True)
-    (d / ".venv" / "bin" / "python").write_text("")
-    (d / "model.egg-info").mkdir()
-    (d / "model.egg-info" / "PKG-INFO").write_text("")
-    return d
+    """A seed directory: SEED_TREE (an executable script, a link, a non-ASCII name, a
+    README the repository already has) among files that must never be committed."""
+    root = tmp_path / "seed"
+    for path, (mode, content) in SEED_TREE.items():
+        write_entry(root / path, mode, content)
+    junk = [
+        ".git/HEAD", ".venv/bin/python", "pipelines/__pycache__/pipeline.cpython-312.pyc", "stray.pyc",
+        ".pytest_cache/v/cache/nodeids", "abalone_modelbuild.egg-info/PKG-INFO", "cdk.out/manifest.json",
+        "build/lib/pipelines/pipeline.py", "node_modules/x/index.js", "go.work",
+    ]
+    for path in junk:
+        (root / path).parent.mkdir(parents=True, exist_ok=True)
+        (root / path).write_text("never seeded\n")
+    return root
 
 
-class _GitCGI(BaseHTTPRequestHandler):
-    """Bridges HTTP requests to git http-backend (CGI)."""
+def free_port() -> int:
+    """A port on 127.0.0.1 nothing listens on (once the probe socket is closed)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def closed_port() -> int:
+    return free_port()
+
+
+@pytest.fixture
+def silent_remote():
+    """The URL of a server on 127.0.0.1 that accepts connections but never answers."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        s.listen(8)
+        yield "http://127.0.0.1:{}/silent.git".format(s.getsockname()[1])
+
+
+class GitCGI(BaseHTTPRequestHandler):
+    """Hands each HTTP request to ``git http-backend`` (a CGI program) and relays its
+    answer. ``project_root`` is the directory whose repositories are served."""
 
     project_root = ""
 
     def do_GET(self):  # noqa: N802 (http.server's naming)
-        self._run()
+        self.relay()
 
     def do_POST(self):  # noqa: N802
-        self._run()
+        self.relay()
 
     def log_message(self, *args):
-        pass
+        """Keeps the test output quiet."""
 
-    def _run(self):
+    def body(self) -> bytes:
+        """The request body, with chunked transfer encoding undone."""
+        if self.headers.get("Transfer-Encoding", "").lower() != "chunked":
+            return self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        data = b""
+        while True:
+            size = int(self.rfile.readline().split(b";")[0], 16)
+            if size == 0:
+                self.rfile.readline()
+                return data
+            data += self.rfile.read(size)
+            self.rfile.readline()
+
+    def relay(self):
         path, _, query = self.path.partition("?")
-        length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length) if length else b""
+        body = self.body()
         env = dict(
             os.environ,
             GIT_PROJECT_ROOT=self.project_root,
             GIT_HTTP_EXPORT_ALL="1",
+            GATEWAY_INTERFACE="CGI/1.1",
             PATH_INFO=path,
             QUERY_STRING=query,
             REQUEST_METHOD=self.command,
             CONTENT_TYPE=self.headers.get("Content-Type", ""),
-            CONTENT_LENGTH=str(length),
+            CONTENT_LENGTH=str(len(body)),
             HTTP_CONTENT_ENCODING=self.headers.get("Content-Encoding", ""),
+            HTTP_GIT_PROTOCOL=self.headers.get("Git-Protocol", ""),
             REMOTE_ADDR="127.0.0.1",
         )
         proc = subprocess.run(["git", "http-backend"], input=body, env=env, capture_output=True)
@@ -130,46 +270,43 @@ class _GitCGI(BaseHTTPRequestHandler):
 
 
 @pytest.fixture
-def http_remote(remote):
-    """The remote served over git's smart HTTP protocol on 127.0.0.1."""
-    handler = type("Handler", (_GitCGI,), {"project_root": str(remote.path.parent)})
+def http_url(remote):
+    """The remote's URL over git's smart HTTP protocol, served on 127.0.0.1 while the
+    test runs."""
+    handler = type("Handler", (GitCGI,), {"project_root": str(remote.path.parent)})
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield "http://127.0.0.1:{}/{}".format(server.server_address[1], remote.path.name)
     server.shutdown()
     server.server_close()
-
-
-def closed_port() -> int:
-    """A port on 127.0.0.1 nothing listens on."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    thread.join()
 
 
 @pytest.fixture(scope="session")
-def aws():
-    """A moto server on 127.0.0.1; boto3 in this process talks to it while it runs."""
+def moto_endpoint():
+    """A moto server on 127.0.0.1 for the whole session; its URL."""
     from moto.server import ThreadedMotoServer
 
-    port = closed_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
-    keys = ("AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_DEFAULT_REGION", "AWS_SESSION_TOKEN", "AWS_PROFILE")
-    saved = {k: os.environ.get(k) for k in keys}
-    os.environ.update({"AWS_ENDPOINT_URL": "http://127.0.0.1:{}".format(port), "AWS_ACCESS_KEY_ID": "testing",
-                       "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": "us-east-1"})
-    os.environ.pop("AWS_SESSION_TOKEN", None)
-    os.environ.pop("AWS_PROFILE", None)
-    yield
+    host, port = server.get_host_and_port()
+    yield "http://{}:{}".format(host, port)
     server.stop()
-    for k, v in saved.items():
-        if v is None:
-            os.environ.pop(k, None)
-        else:
-            os.environ[k] = v
 
 
-def executable(path: Path) -> bool:
-    return bool(path.stat().st_mode & stat.S_IXUSR)
+@pytest.fixture
+def aws(moto_endpoint, monkeypatch, tmp_path):
+    """Points boto3 at the moto server, with fake credentials in us-east-1 and none of
+    the machine's AWS configuration, on a moto with no state left by other tests."""
+    urllib.request.urlopen(urllib.request.Request(moto_endpoint + "/moto-api/reset", method="POST")).close()
+    for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN", "AWS_REGION"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_ENDPOINT_URL", moto_endpoint)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "aws-config"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "aws-credentials"))
+    return moto_endpoint
