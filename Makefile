@@ -16,7 +16,7 @@ ARGS   ?=
 .PHONY: help deps synth test test-go test-seed test-python lint bench e2e clean
 
 help: ## List the targets.
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
 $(TOOLS)/node_modules/.installed: $(TOOLS)/package.json $(TOOLS)/package-lock.json
 	cd $(TOOLS) && npm ci --no-audit --no-fund --loglevel=error
@@ -53,7 +53,11 @@ test-python: $(VENV)/.installed ## Python tests: the ModelBuild seed code, and t
 	cd seedcode/modelbuild && ../../$(VENV)/bin/python -m pytest -q -p no:cacheprovider
 	$(VENV)/bin/python -m pytest -q -p no:cacheprovider test/seeding
 
-test: lint test-go test-seed test-python ## Run every test.
+# -s shows each step of the rehearsal and its duration as it runs.
+e2e: deps ## Rehearse the whole flow against a local AWS emulator (moto server on 127.0.0.1).
+	$(VENV)/bin/python -m pytest -s -q -p no:cacheprovider test/e2e
+
+test: lint test-go test-seed test-python e2e ## Run every test.
 
 bench: deps ## Measure synth time against a one-bucket app and print the ratio.
 	go run ./test/bench
