@@ -60,12 +60,13 @@ func trustStageAccounts(cfg config.Config, bucket *artifacts.ArtifactBucket, mod
 // newRepository creates (CodeCommit) or refers to (connection) the repository of the
 // named seed (modelbuild or modeldeploy), seeds it when configured to, and registers it
 // with SageMaker so that Studio shows it with the project.
-func newRepository(stack awscdk.Stack, id, seed string, cfg config.Config, repo config.Repository, bucket *artifacts.ArtifactBucket, description string) source.Repository {
-	seedDir := ""
+func newRepository(stack awscdk.Stack, id, name string, cfg config.Config, repo config.Repository, bucket *artifacts.ArtifactBucket, description string) (source.Repository, *source.RepositorySeed) {
+	var seed source.SeedCode
 	if repo.SeedCode {
-		seedDir = seedcode.Dir(seed)
+		seed = seedcode.Code(name)
 	}
 	var r source.Repository
+	var seeding *source.RepositorySeed
 	var url *string
 	switch repo.Source {
 	case config.Connection:
@@ -74,12 +75,12 @@ func newRepository(stack awscdk.Stack, id, seed string, cfg config.Config, repo 
 			FullName:      repo.FullName,
 			Branch:        repo.Branch,
 		})
-		if seedDir != "" {
-			source.NewRepositorySeed(stack, id+"Seed", &source.RepositorySeedProps{
+		if seed != nil {
+			seeding = source.NewRepositorySeed(stack, id+"Seed", &source.RepositorySeedProps{
 				Repository:       conn,
-				SeedDirectory:    seedDir,
-				SeedName:         seed,
-				BuildProjectName: cfg.Project.ResourceName("seed-" + seed),
+				Seed:             seed,
+				SeedName:         name,
+				BuildProjectName: cfg.Project.ResourceName("seed-" + name),
 				Key:              bucket.Key,
 				LogRetention:     cfg.LogRetention(),
 			})
@@ -87,17 +88,17 @@ func newRepository(stack awscdk.Stack, id, seed string, cfg config.Config, repo 
 		r, url = conn, jsii.String(repo.CloneURL())
 	default:
 		cc := source.NewCodeCommitRepository(stack, id, &source.CodeCommitRepositoryProps{
-			RepositoryName: cfg.Project.ResourceName(seed),
+			RepositoryName: cfg.Project.ResourceName(name),
 			Description:    description,
 			Branch:         repo.Branch,
-			SeedDirectory:  seedDir,
+			Seed:           seed,
 		})
 		r, url = cc, cc.Repository.RepositoryCloneUrlHttp()
 	}
 	awssagemaker.NewCfnCodeRepository(stack, jsii.String(id+"Registration"), &awssagemaker.CfnCodeRepositoryProps{
 		GitConfig: &awssagemaker.CfnCodeRepository_GitConfigProperty{RepositoryUrl: url, Branch: jsii.String(repo.Branch)},
 	})
-	return r
+	return r, seeding
 }
 
 // Environment is the project stack's explicit environment, nil when it is
@@ -146,7 +147,7 @@ func NewProjectStack(scope constructs.Construct, id string, props *ProjectStackP
 		Project:       p,
 		RemovalPolicy: removal,
 	})
-	buildRepo := newRepository(stack, "ModelBuildRepository", seedcode.ModelBuild, cfg, cfg.ModelBuild, bucket,
+	buildRepo, _ := newRepository(stack, "ModelBuildRepository", seedcode.ModelBuild, cfg, cfg.ModelBuild, bucket,
 		"ModelBuild code of SageMaker project "+p.NameID()+": the SageMaker pipeline that trains and registers the model")
 	build := modelbuild.NewModelBuild(stack, "ModelBuild", &modelbuild.ModelBuildProps{
 		Project:                p,
@@ -157,7 +158,7 @@ func NewProjectStack(scope constructs.Construct, id string, props *ProjectStackP
 		TrainingInstanceType:   cfg.TrainingInstanceType,
 		LogRetention:           cfg.LogRetention(),
 	})
-	deployRepo := newRepository(stack, "ModelDeployRepository", seedcode.ModelDeploy, cfg, cfg.ModelDeploy, bucket,
+	deployRepo, _ := newRepository(stack, "ModelDeployRepository", seedcode.ModelDeploy, cfg, cfg.ModelDeploy, bucket,
 		"ModelDeploy code of SageMaker project "+p.NameID()+": the endpoint stacks, their stage settings and the staging test gate")
 	deploy := modeldeploy.NewModelDeploy(stack, "ModelDeploy", &modeldeploy.ModelDeployProps{
 		Project:            p,

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"io/fs"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -66,8 +67,38 @@ func TestSeedAssetsHoldTheCodeAndNothingElse(t *testing.T) {
 	for _, want := range []string{"buildspec.yml", "test-buildspec.yml", "main.go", "go.mod", "go.sum", "cdk.json", "staging-config.json", "prod-config.json", "samples/abalone-features.csv", "cmd/testgate/main.go"} {
 		assert.Contains(t, deploy, want)
 	}
+	for _, want := range []string{"third_party/mlops/go.mod", "third_party/mlops/go.sum", "third_party/mlops/stacks/endpoint.go", "third_party/mlops/constructs/endpoint/endpoint.go"} {
+		assert.Contains(t, deploy, want, "the deploy seed carries the library it is built with")
+	}
+	for _, f := range deploy {
+		if strings.HasPrefix(f, "third_party/") {
+			assert.True(t, strings.HasSuffix(f, ".go") && !strings.HasSuffix(f, "_test.go") || strings.HasSuffix(f, "/go.mod") || strings.HasSuffix(f, "/go.sum"),
+				"the bundled library holds only what compiling it needs, not %s", f)
+			assert.NotContains(t, f, "third_party/mlops/seedcode/modeldeploy/", "the seed does not carry itself")
+			assert.NotContains(t, f, "third_party/mlops/test/")
+		}
+	}
 	build := files(t, assets["sagemaker-abalone-p-abalonedemo1-modelbuild"])
-	assert.Contains(t, build, "codebuild-buildspec.yml")
+	for _, want := range []string{"codebuild-buildspec.yml", "pyproject.toml", "pipelines/abalone/pipeline.py", "pipelines/abalone/preprocess.py", "pipelines/abalone/evaluate.py"} {
+		assert.Contains(t, build, want)
+	}
+}
+
+// TestBundledDeploySeedBuildsWithoutFetchingTheLibrary compiles the deploy seed exactly
+// as the stack bundles it, outside this repository's go.work and with the module proxy
+// off, as its buildspec's first command does: the bundled go.mod points the library at
+// its bundled copy, and go.sum covers every module the build needs.
+func TestBundledDeploySeedBuildsWithoutFetchingTheLibrary(t *testing.T) {
+	dir := seedAssets(t)["sagemaker-abalone-p-abalonedemo1-modeldeploy"]
+	mod, err := os.ReadFile(filepath.Join(dir, "go.mod"))
+	require.NoError(t, err)
+	assert.Contains(t, string(mod), "\nreplace github.com/sagemaker-mlops-cdk/mlops => ./third_party/mlops\n")
+
+	cmd := exec.Command("go", "vet", "./...")
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "GOWORK=off", "GOFLAGS=-mod=mod", "GOPROXY=off", "GOTOOLCHAIN=local")
+	out, err := cmd.CombinedOutput()
+	require.NoError(t, err, "go vet of the bundled deploy seed:\n%s", out)
 }
 
 // TestDeploySeedSynthesizesLikeTheApp: the deploy seed uses the app's feature flags and

@@ -17,9 +17,9 @@ type CodeCommitRepositoryProps struct {
 	// Branch is the branch the seed commit lands on and whose pushes start the
 	// pipeline. Default: "main".
 	Branch string
-	// SeedDirectory is committed as the repository's first commit, without
-	// SeedExcludes. Default: the repository starts empty.
-	SeedDirectory string
+	// Seed is committed as the repository's first commit. Default: the repository
+	// starts empty.
+	Seed SeedCode
 }
 
 // CodeCommitRepository is a CodeCommit repository created by the stack, optionally
@@ -47,8 +47,8 @@ func NewCodeCommitRepository(scope constructs.Construct, id string, props *CodeC
 	if props.Description != "" {
 		repoProps.Description = jsii.String(props.Description)
 	}
-	if props.SeedDirectory != "" {
-		repoProps.Code = awscodecommit.Code_FromAsset(NewSeedAsset(c, "SeedCode", props.SeedDirectory), jsii.String(branch))
+	if props.Seed != nil {
+		repoProps.Code = awscodecommit.Code_FromAsset(NewSeedAsset(c, "SeedCode", props.Seed), jsii.String(branch))
 	}
 	repo := awscodecommit.NewRepository(c, jsii.String("Repository"), repoProps)
 	return &CodeCommitRepository{Construct: c, Repository: repo, branch: branch}

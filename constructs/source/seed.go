@@ -26,8 +26,8 @@ import (
 type RepositorySeedProps struct {
 	// Repository is the existing repository to seed. Required.
 	Repository *ConnectionRepository
-	// SeedDirectory is the code to commit (without SeedExcludes). Required.
-	SeedDirectory string
+	// Seed is the code to commit. Required.
+	Seed SeedCode
 	// SeedName names the seed in the commit's `Seeded-By` trailer, e.g. "modelbuild".
 	// Required.
 	SeedName string
@@ -69,8 +69,8 @@ func assetDir(name string) string {
 // NewRepositorySeed creates the seeding build, the handler and the custom resource. It
 // panics when a required prop is missing.
 func NewRepositorySeed(scope constructs.Construct, id string, props *RepositorySeedProps) *RepositorySeed {
-	if props.Repository == nil || props.SeedDirectory == "" || props.SeedName == "" || props.BuildProjectName == "" || props.Key == nil {
-		panic("RepositorySeedProps.Repository, SeedDirectory, SeedName, BuildProjectName and Key are required")
+	if props.Repository == nil || props.Seed == nil || props.SeedName == "" || props.BuildProjectName == "" || props.Key == nil {
+		panic("RepositorySeedProps.Repository, Seed, SeedName, BuildProjectName and Key are required")
 	}
 	retention := props.LogRetention
 	if retention == "" {
@@ -82,7 +82,7 @@ func NewRepositorySeed(scope constructs.Construct, id string, props *RepositoryS
 	}
 	c := constructs.NewConstruct(scope, &id)
 	repo := props.Repository
-	seed := NewSeedAsset(c, "SeedCode", props.SeedDirectory)
+	seed := NewSeedAsset(c, "SeedCode", props.Seed)
 	seeder := awss3assets.NewAsset(c, jsii.String("Seeder"), &awss3assets.AssetProps{Path: jsii.String(assetDir("seeder"))})
 
 	build := buildproject.NewWithSource(c, "Build", &buildproject.Props{

