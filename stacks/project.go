@@ -147,7 +147,7 @@ func NewProjectStack(scope constructs.Construct, id string, props *ProjectStackP
 		Project:       p,
 		RemovalPolicy: removal,
 	})
-	buildRepo, _ := newRepository(stack, "ModelBuildRepository", seedcode.ModelBuild, cfg, cfg.ModelBuild, bucket,
+	buildRepo, buildSeeding := newRepository(stack, "ModelBuildRepository", seedcode.ModelBuild, cfg, cfg.ModelBuild, bucket,
 		"ModelBuild code of SageMaker project "+p.NameID()+": the SageMaker pipeline that trains and registers the model")
 	build := modelbuild.NewModelBuild(stack, "ModelBuild", &modelbuild.ModelBuildProps{
 		Project:                p,
@@ -158,7 +158,7 @@ func NewProjectStack(scope constructs.Construct, id string, props *ProjectStackP
 		TrainingInstanceType:   cfg.TrainingInstanceType,
 		LogRetention:           cfg.LogRetention(),
 	})
-	deployRepo, _ := newRepository(stack, "ModelDeployRepository", seedcode.ModelDeploy, cfg, cfg.ModelDeploy, bucket,
+	deployRepo, deploySeeding := newRepository(stack, "ModelDeployRepository", seedcode.ModelDeploy, cfg, cfg.ModelDeploy, bucket,
 		"ModelDeploy code of SageMaker project "+p.NameID()+": the endpoint stacks, their stage settings and the staging test gate")
 	deploy := modeldeploy.NewModelDeploy(stack, "ModelDeploy", &modeldeploy.ModelDeployProps{
 		Project:            p,
@@ -172,6 +172,14 @@ func NewProjectStack(scope constructs.Construct, id string, props *ProjectStackP
 		Prod:               modeldeploy.Target(cfg.StageTarget("prod")),
 		BootstrapQualifier: cfg.BootstrapQualifier,
 	})
+	// A pipeline runs once when it is created: after the seeding, so that it builds the
+	// seeded branch.
+	if buildSeeding != nil {
+		build.Pipeline.Node().AddDependency(buildSeeding.Resource)
+	}
+	if deploySeeding != nil {
+		deploy.Pipeline.Node().AddDependency(deploySeeding.Resource)
+	}
 	trustStageAccounts(cfg, bucket, models)
 	return &ProjectStack{Stack: stack, Artifacts: bucket, Registry: models, ModelBuild: build, ModelDeploy: deploy}
 }

@@ -125,6 +125,21 @@ func TestSeedingExistingRepositoriesRunsOnceThroughTheConnection(t *testing.T) {
 	}
 	assert.Len(t, waiters, 2, "the provider framework waits for each build")
 
+	for name, repository := range map[string]string{
+		"sagemaker-abalone-p-abalonedemo1-modelbuild":  "example-org/abalone-modelbuild",
+		"sagemaker-abalone-p-abalonedemo1-modeldeploy": "example-group/ml/abalone-modeldeploy",
+	} {
+		seeding := ""
+		for _, s := range seeds {
+			if s.Properties["Repository"] == repository {
+				seeding = s.LogicalID
+			}
+		}
+		require.NotEmpty(t, seeding, repository)
+		assert.Contains(t, tpl.Named(t, "AWS::CodePipeline::Pipeline", "Name", name).Raw["DependsOn"], seeding,
+			"%s is created, and runs, once its branch is seeded", name)
+	}
+
 	none := projectTemplate(t, map[string]any{"modelBuild.seedCode": "false", "modelDeploy.seedCode": "false"})
 	assert.Empty(t, none.Resources("Custom::SeedRepository"))
 	for _, repo := range none.Resources("AWS::CodeCommit::Repository") {

@@ -3,6 +3,8 @@
 package cfnfix
 
 import (
+	"sort"
+
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscodepipeline"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
@@ -16,22 +18,42 @@ func PipelineRoleDependency(p awscodepipeline.Pipeline) {
 	RoleDependency(p, p.Role())
 }
 
-// RoleDependency makes the CloudFormation resource of resource (a function, state
-// machine or pipeline) depend on its role's default policy only. CDK makes it depend
-// on both the role and the policy, while its role property (a GetAtt of the role)
-// already orders it after the role: cfn-lint's W3005. The role must belong to the same
-// stack; an imported role or one without a default policy is left alone.
+// RoleDependency drops, from the DependsOn of the CloudFormation resource of resource
+// (a function, state machine or pipeline), its role. CDK makes it depend on both the
+// role and the role's default policy, while its role property (a GetAtt of the role)
+// already orders it after the role: cfn-lint's W3005. Every other dependency stays,
+// including those added after this call: the list is made when the template is
+// rendered. The role must belong to the same stack; an imported role or one without a
+// default policy is left alone.
 func RoleDependency(resource constructs.IConstruct, role awsiam.IRole) {
-	if role == nil {
+	if role == nil || role.Node().TryFindChild(jsii.String("DefaultPolicy")) == nil {
 		return
 	}
-	policy := role.Node().TryFindChild(jsii.String("DefaultPolicy"))
-	if policy == nil {
-		return
+	cfn := resource.Node().DefaultChild().(awscdk.CfnResource)
+	omit := *awscdk.Stack_Of(resource).GetLogicalId(role.Node().DefaultChild().(awscdk.CfnElement))
+	cfn.AddOverride(jsii.String("DependsOn"), awscdk.Lazy_List(&dependsOnWithout{resource: cfn, omit: omit}, nil))
+}
+
+// dependsOnWithout produces the logical ids of the resources resource depends on,
+// sorted as CDK sorts them, without omit.
+type dependsOnWithout struct {
+	resource awscdk.CfnResource
+	omit     string
+}
+
+// Produce lists the dependencies; it runs once, when the template is rendered.
+func (d *dependsOnWithout) Produce() *[]*string {
+	stack := awscdk.Stack_Of(d.resource)
+	var ids []string
+	for _, dep := range *d.resource.ObtainDependencies() {
+		if r, ok := dep.(awscdk.CfnResource); ok {
+			if id := *stack.GetLogicalId(r); id != d.omit {
+				ids = append(ids, id)
+			}
+		}
 	}
-	stack := awscdk.Stack_Of(resource)
-	policyID := stack.GetLogicalId(policy.Node().DefaultChild().(awscdk.CfnElement))
-	resource.Node().DefaultChild().(awscdk.CfnResource).AddOverride(jsii.String("DependsOn"), &[]*string{policyID})
+	sort.Strings(ids)
+	return jsii.Strings(ids...)
 }
 
 // ProviderRoleDependency removes the DependsOn of a CDK custom resource provider's
