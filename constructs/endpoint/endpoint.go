@@ -53,6 +53,8 @@ type EndpointProps struct {
 	DataCapture *DataCapture
 	// StorageKey encrypts the instances' storage volumes. Default: the artifacts' key.
 	// An endpoint in another account than its artifacts should have a key of its own.
+	// Instance types with NVMe instance storage (see HasInstanceStorage) have no volume
+	// to encrypt: their hardware encrypts the storage, and no key is set.
 	StorageKey awskms.IKey
 	// TesterRoleArn is the role of a test gate that invokes the endpoint from another
 	// account. The endpoint then gets the role TesterRoleName, which only that role may
@@ -171,9 +173,11 @@ func NewEndpoint(scope constructs.Construct, id string, props *EndpointProps) *E
 	} else {
 		variant.InstanceType = jsii.String(p.Instance.InstanceType)
 		variant.InitialInstanceCount = jsii.Number(float64(p.Instance.InitialInstanceCount))
-		configProps.KmsKeyId = p.Artifacts.KeyArn()
-		if p.StorageKey != nil {
-			configProps.KmsKeyId = p.StorageKey.KeyArn()
+		if !HasInstanceStorage(p.Instance.InstanceType) {
+			configProps.KmsKeyId = p.Artifacts.KeyArn()
+			if p.StorageKey != nil {
+				configProps.KmsKeyId = p.StorageKey.KeyArn()
+			}
 		}
 	}
 	if p.DataCapture != nil {
@@ -192,10 +196,16 @@ func NewEndpoint(scope constructs.Construct, id string, props *EndpointProps) *E
 		}
 	}
 	config := awssagemaker.NewCfnEndpointConfig(c, jsii.String("Config"), configProps)
-	if p.Serverless != nil {
+	switch {
+	case p.Serverless != nil:
 		nag.Suppress(config, nag.Rule{
 			ID:     "AwsSolutions-SM2",
 			Reason: "Serverless endpoints have no instance storage volume to encrypt, and SageMaker rejects a KmsKeyId for them.",
+		})
+	case configProps.KmsKeyId == nil:
+		nag.Suppress(config, nag.Rule{
+			ID:     "AwsSolutions-SM2",
+			Reason: "Instances of type " + p.Instance.InstanceType + " keep their data on NVMe instance storage, which the hardware encrypts, and SageMaker rejects a KmsKeyId for them.",
 		})
 	}
 	endpoint := awssagemaker.NewCfnEndpoint(c, jsii.String("Endpoint"), &awssagemaker.CfnEndpointProps{

@@ -48,6 +48,9 @@ func TestHostingCaptureAndAutoscaling(t *testing.T) {
 			DataCapture: &endpoint.DataCapture{SamplingPercentage: 80}},
 		"Serverless": {Project: demo, Stage: "dev", ModelPackageArn: jsii.String(packageArn),
 			Serverless: &endpoint.ServerlessHosting{MemorySizeMiB: 3072, MaxConcurrency: 10}},
+		"Gpu": {Project: demo, Stage: "gpu", ModelPackageArn: jsii.String(packageArn),
+			Instance:    &endpoint.InstanceHosting{InstanceType: "ml.g5.xlarge", InitialInstanceCount: 1},
+			DataCapture: &endpoint.DataCapture{SamplingPercentage: 10}},
 	})
 
 	def := tpls["Default"]
@@ -99,6 +102,21 @@ func TestHostingCaptureAndAutoscaling(t *testing.T) {
 	assert.Equal(t, map[string]any{"MemorySizeInMB": 3072.0, "MaxConcurrency": 10.0}, slv["ServerlessConfig"])
 	assert.Nil(t, slv["InstanceType"])
 	assert.Nil(t, sl["KmsKeyId"], "SageMaker rejects a storage key for serverless endpoints")
+
+	gpu := tpls["Gpu"].One(t, "AWS::SageMaker::EndpointConfig").Properties
+	assert.Nil(t, gpu["KmsKeyId"], "SageMaker rejects a storage key for instances with NVMe instance storage")
+	assert.NotNil(t, gpu["DataCaptureConfig"].(map[string]any)["KmsKeyId"], "captured data is still encrypted with the project key")
+}
+
+func TestInstanceStorageIsKnownByFamily(t *testing.T) {
+	for typ, want := range map[string]bool{
+		"ml.m5.large": false, "ml.c5.xlarge": false, "ml.c5n.xlarge": false, "ml.p3.2xlarge": false, "ml.inf2.xlarge": false, "ml.g4.xlarge": false,
+		"ml.m5d.large": true, "ml.c5d.xlarge": true, "ml.r5d.large": true, "ml.g4dn.xlarge": true, "ml.p3dn.24xlarge": true,
+		"ml.p4d.24xlarge": true, "ml.p4de.24xlarge": true, "ml.g5.2xlarge": true, "ml.g6e.xlarge": true, "ml.p5.48xlarge": true,
+		"ml.r6id.large": true, "ml.trn1.2xlarge": true, "m5d.large": false,
+	} {
+		assert.Equal(t, want, endpoint.HasInstanceStorage(typ), typ)
+	}
 }
 
 func TestInvalidPropsPanicNamingTheProp(t *testing.T) {

@@ -46,6 +46,28 @@ func CheckInstanceType(t string) error {
 	return nil
 }
 
+// Instance families whose hosts have NVMe instance storage, which SageMaker encrypts in
+// hardware: a family with a "d" in its attributes (ml.m5d, ml.g4dn, ml.p4d, ml.r6id,
+// ...) or one of these.
+var (
+	instanceStorageAttributes = regexp.MustCompile(`^[a-z]+[0-9]+[a-z]*d[a-z]*$`)
+	instanceStorageFamilies   = map[string]bool{
+		"g5": true, "g6": true, "g6e": true, "gr6": true, "p5": true, "p5e": true, "p5en": true,
+		"trn1": true, "trn1n": true, "trn2": true, "dl1": true,
+	}
+)
+
+// HasInstanceStorage tells whether instances of type t store data on NVMe instance
+// storage, encrypted by the hardware, instead of an EBS volume: SageMaker rejects a
+// storage KmsKeyId for them.
+func HasInstanceStorage(t string) bool {
+	parts := strings.Split(t, ".")
+	if len(parts) != 3 {
+		return false
+	}
+	return instanceStorageFamilies[parts[1]] || instanceStorageAttributes.MatchString(parts[1])
+}
+
 // CheckInstanceCount says why n cannot be an initial instance count, or returns nil.
 func CheckInstanceCount(n int) error {
 	if n < 1 || n > 100 {
