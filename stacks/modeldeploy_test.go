@@ -202,4 +202,11 @@ func TestDeploymentRoleManagesOnlyTheProjectsEndpointResources(t *testing.T) {
 	assert.Equal(t, bySid["ManageModelRoles"].Resources, bySid["PassModelRoles"].Resources)
 	assert.Equal(t, map[string]any{"StringEquals": map[string]any{"iam:PassedToService": "sagemaker.amazonaws.com"}}, bySid["PassModelRoles"].Conditions)
 	assert.False(t, bySid["ManageModelRoles"].HasAction("iam:AttachRolePolicy"), "model roles get inline policies only, never managed ones")
+	key := tpl.One(t, "AWS::KMS::Key").LogicalID
+	assert.Equal(t, []string{"kms:CreateGrant"}, bySid["LetSageMakerUseTheProjectKey"].Actions)
+	assert.Equal(t, []string{"${" + key + ".Arn}"}, bySid["LetSageMakerUseTheProjectKey"].Resources)
+	assert.Equal(t, map[string]any{"Bool": map[string]any{"kms:GrantIsForAWSResource": true}}, bySid["LetSageMakerUseTheProjectKey"].Conditions,
+		"the endpoints' key grants are for SageMaker only")
+	assert.Equal(t, []string{"kms:DescribeKey"}, bySid["DescribeTheProjectKey"].Actions)
+	assert.Equal(t, []string{"${" + key + ".Arn}"}, bySid["DescribeTheProjectKey"].Resources)
 }

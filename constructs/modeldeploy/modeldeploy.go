@@ -429,7 +429,8 @@ func newDeploymentRole(scope constructs.Construct, props *ModelDeployProps) awsi
 		{Sid: jsii.String("ManageModelRoles"), Resources: &[]*string{modelRoles}, Actions: jsii.Strings(
 			"iam:CreateRole", "iam:DeleteRole", "iam:GetRole", "iam:UpdateRole", "iam:UpdateRoleDescription",
 			"iam:UpdateAssumeRolePolicy", "iam:TagRole", "iam:UntagRole",
-			"iam:PutRolePolicy", "iam:DeleteRolePolicy", "iam:GetRolePolicy")},
+			"iam:PutRolePolicy", "iam:DeleteRolePolicy", "iam:GetRolePolicy",
+			"iam:ListRolePolicies", "iam:ListAttachedRolePolicies")},
 		{Sid: jsii.String("PassModelRoles"), Resources: &[]*string{modelRoles}, Actions: jsii.Strings("iam:PassRole"),
 			Conditions: &map[string]any{"StringEquals": map[string]any{"iam:PassedToService": "sagemaker.amazonaws.com"}}},
 		{Sid: jsii.String("ManageEndpoints"), Resources: &endpoints, Actions: jsii.Strings(
@@ -443,6 +444,13 @@ func newDeploymentRole(scope constructs.Construct, props *ModelDeployProps) awsi
 			"sagemaker:ListTags", "sagemaker:DeleteTags"),
 			Resources:  &[]*string{project.SageMakerArn(scope, "model", "*"), project.SageMakerArn(scope, "endpoint-config", "*")},
 			Conditions: tagged("aws:ResourceTag")},
+		// SageMaker creates grants on the endpoint config's storage and capture key with
+		// the credentials of whoever creates the endpoint, for itself only.
+		{Sid: jsii.String("LetSageMakerUseTheProjectKey"), Actions: jsii.Strings("kms:CreateGrant"),
+			Resources:  &[]*string{props.Artifacts.Key.KeyArn()},
+			Conditions: &map[string]any{"Bool": map[string]any{"kms:GrantIsForAWSResource": true}}},
+		{Sid: jsii.String("DescribeTheProjectKey"), Actions: jsii.Strings("kms:DescribeKey"),
+			Resources: &[]*string{props.Artifacts.Key.KeyArn()}},
 		{Sid: jsii.String("AutoscalingAlarms"), Actions: jsii.Strings("cloudwatch:PutMetricAlarm", "cloudwatch:DescribeAlarms", "cloudwatch:DeleteAlarms"),
 			Resources: &[]*string{stack.FormatArn(&awscdk.ArnComponents{
 				Service: jsii.String("cloudwatch"), Resource: jsii.String("alarm"), ArnFormat: awscdk.ArnFormat_COLON_RESOURCE_NAME,
