@@ -93,7 +93,7 @@ func (c Config) Validate() error {
 
 // Run checks the endpoint and returns the report; Report.Passed is false, with the
 // reasons in Report.Failures, when anything failed.
-func Run(ctx context.Context, d Describer, inv Invoker, cfg Config) (Report, error) {
+func Run(ctx context.Context, d Describer, inv Invoker, cfg Config) (r Report, err error) {
 	if err := cfg.Validate(); err != nil {
 		return Report{}, err
 	}
@@ -101,7 +101,7 @@ func Run(ctx context.Context, d Describer, inv Invoker, cfg Config) (Report, err
 	if now == nil {
 		now = time.Now
 	}
-	r := Report{Endpoint: cfg.Endpoint, Invocations: cfg.Invocations, BudgetP95Ms: ms(cfg.P95Budget), StartedAt: now().UTC(), Failures: []string{}, Calls: []Call{}}
+	r = Report{Endpoint: cfg.Endpoint, Invocations: cfg.Invocations, BudgetP95Ms: ms(cfg.P95Budget), StartedAt: now().UTC(), Failures: []string{}, Calls: []Call{}}
 	defer func() { r.FinishedAt = now().UTC() }()
 
 	desc, err := d.DescribeEndpoint(ctx, &sagemaker.DescribeEndpointInput{EndpointName: aws.String(cfg.Endpoint)})

@@ -92,6 +92,8 @@ func TestAHealthyEndpointPasses(t *testing.T) {
 	assert.Equal(t, *r.Calls[0].Prediction, *r.Calls[24].Prediction, "the same row gets the same answer")
 	assert.Equal(t, 40.0, r.P95Ms)
 	assert.Equal(t, 500.0, r.BudgetP95Ms)
+	assert.Equal(t, time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC).Add(40*time.Millisecond), r.StartedAt)
+	assert.Equal(t, r.StartedAt.Add((2*30+1)*40*time.Millisecond), r.FinishedAt, "the report says when the gate finished: two clock reads a call, then the end")
 }
 
 func TestAnAnswerThatIsNotANumberFailsNamingTheRow(t *testing.T) {
