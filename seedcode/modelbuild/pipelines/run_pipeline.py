@@ -6,13 +6,19 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import List, Optional
+import time
+from typing import Callable, List, Optional
 
 from pipelines._utils import UsageError, get_pipeline_driver, parse_json, parse_tags
 
-# Waiting up to 8 hours, the build project's timeout, in 30-second steps.
-WAIT_DELAY_SECONDS = 30
-WAIT_MAX_ATTEMPTS = 8 * 60 * 2
+# How often the execution is polled, and how long it is waited for by default: the
+# build project's 480-minute timeout less time for installing and testing, so that a
+# long execution ends the build with this command's report, not CodeBuild's timeout.
+POLL_SECONDS = 30
+DEFAULT_WAIT_MINUTES = 450
+# The statuses an execution ends in (DescribePipelineExecution).
+SUCCEEDED = "Succeeded"
+UNSUCCESSFUL = ("Failed", "Stopped")
 
 
 def failed_steps(steps: List[dict]) -> List[str]:
@@ -24,6 +30,38 @@ def failed_steps(steps: List[dict]) -> List[str]:
     return lines
 
 
+def wait_for(
+    execution,
+    wait_seconds: float,
+    poll_seconds: float = POLL_SECONDS,
+    clock: Callable[[], float] = time.monotonic,
+    sleep: Callable[[float], None] = time.sleep,
+) -> int:
+    """Polls the execution until it ends or wait_seconds pass; returns the exit code.
+
+    Succeeded gives 0. Failed or Stopped gives 1, printing the execution's failure
+    reason and each failed step with its reason. Still running after wait_seconds gives
+    1 too, saying so: the execution goes on in SageMaker."""
+    deadline = clock() + wait_seconds
+    while True:
+        described = execution.describe()
+        status = described["PipelineExecutionStatus"]
+        if status == SUCCEEDED:
+            print("Execution {} succeeded".format(execution.arn))
+            return 0
+        if status in UNSUCCESSFUL:
+            reason = described.get("FailureReason")
+            print("Execution {} {}{}".format(execution.arn, status.lower(), ": " + reason if reason else ""), file=sys.stderr)
+            for line in failed_steps(execution.list_steps()):
+                print("Failed step {}".format(line), file=sys.stderr)
+            return 1
+        if clock() >= deadline:
+            print("Execution {} is still {} after {:g} minutes; it goes on in SageMaker, but this build stops waiting"
+                  .format(execution.arn, status, wait_seconds / 60), file=sys.stderr)
+            return 1
+        sleep(poll_seconds)
+
+
 def main(argv: Optional[list] = None) -> int:
     """Entry point; returns the exit code."""
     parser = argparse.ArgumentParser(prog="run-pipeline", description=__doc__.splitlines()[0])
@@ -33,8 +71,12 @@ def main(argv: Optional[list] = None) -> int:
     parser.add_argument("-tags", "--tags", help='JSON array of {"Key": ..., "Value": ...} tags')
     parser.add_argument("-description", "--description", help="the pipeline's description")
     parser.add_argument("--no-wait", action="store_true", help="start the execution and return")
+    parser.add_argument("--wait-minutes", type=float, default=DEFAULT_WAIT_MINUTES,
+                        help="how long to wait for the execution (default: %(default)s)")
     args = parser.parse_args(argv)
     try:
+        if args.wait_minutes <= 0:
+            raise UsageError("--wait-minutes must be positive, not {:g}".format(args.wait_minutes))
         kwargs = parse_json("--kwargs", args.kwargs, dict)
         tags = parse_tags(args.tags)
         if tags:
@@ -50,15 +92,7 @@ def main(argv: Optional[list] = None) -> int:
     print("Started execution {}".format(execution.arn))
     if args.no_wait:
         return 0
-    try:
-        execution.wait(delay=WAIT_DELAY_SECONDS, max_attempts=WAIT_MAX_ATTEMPTS)
-    except Exception as e:  # the waiter raises on a failed or stopped execution
-        print("Execution {} did not succeed: {}".format(execution.arn, e), file=sys.stderr)
-        for line in failed_steps(execution.list_steps()):
-            print("Failed step {}".format(line), file=sys.stderr)
-        return 1
-    print("Execution {} succeeded".format(execution.arn))
-    return 0
+    return wait_for(execution, args.wait_minutes * 60)
 
 
 def entrypoint() -> None:

@@ -1,9 +1,13 @@
 """The preprocessing step on synthetic abalone data."""
 
+import boto3
 import numpy as np
 import pandas as pd
+import pytest
 
 from pipelines.abalone import preprocess
+
+from .conftest import BUCKET, REGION
 
 
 def test_transform_puts_the_label_first_then_scaled_numbers_then_one_hot_sex(abalone):
@@ -50,3 +54,16 @@ def test_main_reads_the_mounted_csv_and_writes_headerless_splits(tmp_path, abalo
         assert part.iloc[:, 0].between(1, 29).all(), "the label, rings, is the first column"
         sizes[name] = len(part)
     assert sizes == {"train": 2923, "validation": 627, "test": 627}
+
+
+def test_main_downloads_the_input_data_url_when_nothing_is_mounted(tmp_path, abalone_csv, aws):
+    key = "abalone-p-abalonedemo1/raw/abalone-dataset.csv"
+    boto3.client("s3", region_name=REGION).upload_file(abalone_csv, BUCKET, key)
+    preprocess.main(["--input-data", "s3://{}/{}".format(BUCKET, key)], base_dir=str(tmp_path))
+    assert (tmp_path / "data" / "abalone-dataset.csv").read_bytes() == open(abalone_csv, "rb").read()
+    assert len(pd.read_csv(tmp_path / "train" / "train.csv", header=None)) == 2923
+
+
+def test_main_without_any_input_says_what_to_give(tmp_path):
+    with pytest.raises(SystemExit, match="no input: mount the data at .* or pass --input-data"):
+        preprocess.main([], base_dir=str(tmp_path))
