@@ -156,6 +156,7 @@ func TestDeployBuildsCacheGoAndResolveFromTheGroup(t *testing.T) {
 	}
 	build := envVars(tpl.Named(t, "AWS::CodeBuild::Project", "Name", "sagemaker-abalone-p-abalonedemo1-modeldeploy").Properties)
 	assert.Equal(t, "abalone-p-abalonedemo1", build["SOURCE_MODEL_PACKAGE_GROUP_NAME"])
+	assert.NotContains(t, build, "STAGING_CAPTURE_PREFIX", "a local stage's model role is granted its own prefix by the endpoint stack")
 	test := envVars(tpl.Named(t, "AWS::CodeBuild::Project", "Name", "sagemaker-abalone-p-abalonedemo1-testing").Properties)
 	assert.Equal(t, "abalone-p-abalonedemo1-staging", test["ENDPOINT_NAME"])
 	assert.Equal(t, "20", test["TEST_INVOCATIONS"])

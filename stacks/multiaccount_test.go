@@ -112,6 +112,8 @@ func TestCrossAccountStagesDeployThroughTheirBootstrapRoles(t *testing.T) {
 	assert.Equal(t, "222222222222", build["STAGING_ACCOUNT_ID"])
 	assert.Equal(t, "333333333333", build["PROD_ACCOUNT_ID"])
 	assert.Equal(t, "111111111111", build["ARTIFACTS_ACCOUNT_ID"])
+	assert.Equal(t, "datacapture-staging", build["STAGING_CAPTURE_PREFIX"], "the build checks the stage files against what each account may write")
+	assert.Equal(t, "datacapture-prod", build["PROD_CAPTURE_PREFIX"])
 }
 
 func deploymentRoleOrEmpty(tpl testutil.Template) string {

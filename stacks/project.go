@@ -49,12 +49,20 @@ func trustStageAccounts(cfg config.Config, bucket *artifacts.ArtifactBucket, mod
 	for _, account := range accounts {
 		var captures []string
 		for _, name := range []string{"staging", "prod"} {
-			if st := cfg.Stage(name); cfg.StageTarget(name).Account == account && st.DataCapture {
-				captures = append(captures, st.DataCapturePrefix)
+			if prefix := capturePrefix(cfg.Stage(name)); cfg.StageTarget(name).Account == account && prefix != "" {
+				captures = append(captures, prefix)
 			}
 		}
 		bucket.GrantStageAccount(account, endpoint.RolePath(cfg.Project), cfg.Project.ModelArtifactsPrefix(), captures...)
 	}
+}
+
+// capturePrefix is where a stage captures data, "" when it captures none.
+func capturePrefix(st config.Stage) string {
+	if !st.DataCapture {
+		return ""
+	}
+	return st.DataCapturePrefix
 }
 
 // newRepository creates (CodeCommit) or refers to (connection) the repository of the
@@ -161,16 +169,18 @@ func NewProjectStack(scope constructs.Construct, id string, props *ProjectStackP
 	deployRepo, deploySeeding := newRepository(stack, "ModelDeployRepository", seedcode.ModelDeploy, cfg, cfg.ModelDeploy, bucket,
 		"ModelDeploy code of SageMaker project "+p.NameID()+": the endpoint stacks, their stage settings and the staging test gate")
 	deploy := modeldeploy.NewModelDeploy(stack, "ModelDeploy", &modeldeploy.ModelDeployProps{
-		Project:            p,
-		Repository:         deployRepo,
-		Artifacts:          bucket,
-		Registry:           models,
-		TestInvocations:    cfg.TestGate.Invocations,
-		TestP95LatencyMs:   cfg.TestGate.P95LatencyMs,
-		LogRetention:       cfg.LogRetention(),
-		Staging:            modeldeploy.Target(cfg.StageTarget("staging")),
-		Prod:               modeldeploy.Target(cfg.StageTarget("prod")),
-		BootstrapQualifier: cfg.BootstrapQualifier,
+		Project:              p,
+		Repository:           deployRepo,
+		Artifacts:            bucket,
+		Registry:             models,
+		TestInvocations:      cfg.TestGate.Invocations,
+		TestP95LatencyMs:     cfg.TestGate.P95LatencyMs,
+		LogRetention:         cfg.LogRetention(),
+		Staging:              modeldeploy.Target(cfg.StageTarget("staging")),
+		Prod:                 modeldeploy.Target(cfg.StageTarget("prod")),
+		StagingCapturePrefix: capturePrefix(cfg.Stage("staging")),
+		ProdCapturePrefix:    capturePrefix(cfg.Stage("prod")),
+		BootstrapQualifier:   cfg.BootstrapQualifier,
 	})
 	// A pipeline runs once when it is created: after the seeding, so that it builds the
 	// seeded branch.

@@ -74,6 +74,12 @@ type ModelDeployProps struct {
 	// account (`cdk bootstrap --trust <account>`); the pipeline's stack must then have
 	// an explicit account and region.
 	Staging, Prod Target
+	// StagingCapturePrefix and ProdCapturePrefix are where the project lets a stage in
+	// another account write captured data in the artifact bucket; "" for nowhere. The
+	// build then fails when that stage's settings file captures data anywhere else,
+	// which the stage account could not write. Not used for a stage in the pipeline's
+	// own account, whose model role is granted its prefix by the endpoint stack.
+	StagingCapturePrefix, ProdCapturePrefix string
 	// BootstrapQualifier is the CDK bootstrap qualifier of the stage accounts. Default:
 	// "hnb659fds", the CDK's.
 	BootstrapQualifier string
@@ -157,6 +163,9 @@ func NewModelDeploy(scope constructs.Construct, id string, props *ModelDeployPro
 			buildEnv[prefix+"_REGION"] = jsii.String(t.Region)
 			buildEnv["ARTIFACTS_ACCOUNT_ID"] = stack.Account()
 			buildEnv["ARTIFACTS_REGION"] = stack.Region()
+			if capture := map[string]string{"STAGING": props.StagingCapturePrefix, "PROD": props.ProdCapturePrefix}[prefix]; capture != "" {
+				buildEnv[prefix+"_CAPTURE_PREFIX"] = jsii.String(capture)
+			}
 		}
 	}
 	d.BuildProject = buildproject.New(c, "Build", &buildproject.Props{

@@ -47,6 +47,9 @@ type settings struct {
 	// targets holds a stage's account and region when they are not the pipeline's.
 	targets                           map[string]config.Target
 	artifactsAccount, artifactsRegion string
+	// grantedCapture is, for a stage in another account, the prefix the project lets
+	// that account write captured data under ("" for none).
+	grantedCapture map[string]string
 }
 
 // readSettings reads and checks the environment, naming every missing variable.
@@ -57,6 +60,7 @@ func readSettings(getenv func(string) string) (settings, error) {
 		modelPackageArn:  getenv("MODEL_PACKAGE_ARN"),
 		outdir:           getenv("CDK_OUTDIR"),
 		targets:          map[string]config.Target{},
+		grantedCapture:   map[string]string{},
 		artifactsAccount: getenv("ARTIFACTS_ACCOUNT_ID"),
 		artifactsRegion:  getenv("ARTIFACTS_REGION"),
 	}
@@ -79,6 +83,7 @@ func readSettings(getenv func(string) string) (settings, error) {
 		prefix := map[string]string{"staging": "STAGING", "prod": "PROD"}[stage]
 		if account := getenv(prefix + "_ACCOUNT_ID"); account != "" {
 			s.targets[stage] = config.Target{Account: account, Region: getenv(prefix + "_REGION")}
+			s.grantedCapture[stage] = getenv(prefix + "_CAPTURE_PREFIX")
 		}
 	}
 	return s, nil
@@ -102,6 +107,24 @@ func readStage(dir string, p project.Identity, stage string) (config.Stage, erro
 	return st, nil
 }
 
+// checkCapture fails when a stage in another account captures data where the project
+// does not let that account write: its endpoint would be created, then every capture
+// would be denied.
+func checkCapture(s settings, name string, st config.Stage) error {
+	target, elsewhere := s.targets[name]
+	if !elsewhere || !st.DataCapture {
+		return nil
+	}
+	granted := s.grantedCapture[name]
+	switch {
+	case granted == "":
+		return fmt.Errorf("%s-config.json captures data (dataCapture.enabled), but the project lets account %s write no captured data: set dataCapture.enabled to false, or deploy the project with %s.dataCapture.enabled=true", name, target.Account, name)
+	case granted != st.DataCapturePrefix:
+		return fmt.Errorf("%s-config.json dataCapture.prefix %q: the project lets account %s write captured data only under %q: use that prefix, or deploy the project with %s.dataCapture.prefix=%s", name, st.DataCapturePrefix, target.Account, granted, name, st.DataCapturePrefix)
+	}
+	return nil
+}
+
 // run checks the settings and both stage files, resolves the model version, then
 // synthesizes the two endpoint stacks into the output directory.
 func run(ctx context.Context, getenv func(string) string, dir string) error {
@@ -112,6 +135,9 @@ func run(ctx context.Context, getenv func(string) string, dir string) error {
 	stages := map[string]config.Stage{}
 	for _, name := range []string{"staging", "prod"} {
 		if stages[name], err = readStage(dir, s.project, name); err != nil {
+			return err
+		}
+		if err := checkCapture(s, name, stages[name]); err != nil {
 			return err
 		}
 	}

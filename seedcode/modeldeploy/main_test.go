@@ -141,10 +141,31 @@ func TestBuildChecksItsSettingsBeforeCallingAWS(t *testing.T) {
 func TestAGivenModelPackageSkipsTheRegistry(t *testing.T) {
 	s := motoserver.Shared(t)
 	const arn = "arn:aws:sagemaker:us-east-1:123456789012:model-package/abalone-p-abalonedemo1/9"
-	getenv := buildEnv(t, s, map[string]string{"MODEL_PACKAGE_ARN": arn, "STAGING_ACCOUNT_ID": "222222222222", "STAGING_REGION": "us-east-1", "ARTIFACTS_ACCOUNT_ID": "123456789012", "ARTIFACTS_REGION": "us-east-1"})
+	getenv := buildEnv(t, s, map[string]string{
+		"MODEL_PACKAGE_ARN": arn, "STAGING_ACCOUNT_ID": "222222222222", "STAGING_REGION": "us-east-1", "STAGING_CAPTURE_PREFIX": "datacapture-staging",
+		"ARTIFACTS_ACCOUNT_ID": "123456789012", "ARTIFACTS_REGION": "us-east-1",
+	})
 	require.NoError(t, run(context.Background(), getenv, "."))
 	tpl := readTemplate(t, filepath.Join(getenv("CDK_OUTDIR"), "Staging.template.json"))
 	assert.Equal(t, arn, tpl.one(t, "AWS::SageMaker::Model")["PrimaryContainer"].(map[string]any)["ModelPackageName"])
 	capture := tpl.one(t, "AWS::SageMaker::EndpointConfig")["DataCaptureConfig"].(map[string]any)
 	assert.Equal(t, "arn:aws:kms:us-east-1:123456789012:alias/sagemaker-project-p-abalonedemo1", capture["KmsKeyId"], "a staging account reaches the project's key by its alias ARN")
+}
+
+func TestAStageElsewhereMustCaptureWhereItsAccountMayWrite(t *testing.T) {
+	s := motoserver.Shared(t)
+	stagingElsewhere := map[string]string{
+		"MODEL_PACKAGE_ARN":  "arn:aws:sagemaker:us-east-1:123456789012:model-package/abalone-p-abalonedemo1/9",
+		"STAGING_ACCOUNT_ID": "222222222222", "STAGING_REGION": "us-east-1",
+		"ARTIFACTS_ACCOUNT_ID": "123456789012", "ARTIFACTS_REGION": "us-east-1",
+	}
+	other := map[string]string{"STAGING_CAPTURE_PREFIX": "captured/staging"}
+	for k, v := range stagingElsewhere {
+		other[k] = v
+	}
+	err := run(context.Background(), buildEnv(t, s, other), ".")
+	require.EqualError(t, err, `staging-config.json dataCapture.prefix "datacapture-staging": the project lets account 222222222222 write captured data only under "captured/staging": use that prefix, or deploy the project with staging.dataCapture.prefix=datacapture-staging`)
+
+	err = run(context.Background(), buildEnv(t, s, stagingElsewhere), ".")
+	require.EqualError(t, err, "staging-config.json captures data (dataCapture.enabled), but the project lets account 222222222222 write no captured data: set dataCapture.enabled to false, or deploy the project with staging.dataCapture.enabled=true")
 }
