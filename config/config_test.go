@@ -186,6 +186,8 @@ func TestRepositoryRules(t *testing.T) {
 		{map[string]any{"modelBuild.connectionArn": "arn:aws:codestar:eu-west-1:111111111111:connection/x"},
 			`modelBuild.connectionArn "arn:aws:codestar:eu-west-1:111111111111:connection/x" is invalid: must be a CodeConnections connection ARN`},
 		{map[string]any{"modelBuild.repository": "just-a-name"}, `modelBuild.repository "just-a-name" is invalid: must be the repository's full name, owner/repo`},
+		{map[string]any{"modelBuild.repository": "org/.."}, `modelBuild.repository "org/.." is invalid: must be the repository's full name, owner/repo`},
+		{map[string]any{"modelDeploy.repository": "./repo"}, `modelDeploy.repository "./repo" is invalid: must be the repository's full name, owner/repo`},
 		{map[string]any{"modelDeploy.url": "http://github.com/o/r.git"}, `modelDeploy.url "http://github.com/o/r.git" is invalid: must be the repository's https:// clone URL`},
 		{map[string]any{"modelDeploy.seedCode": "maybe"}, `modelDeploy.seedCode "maybe" is invalid: must be true or false`},
 	}
@@ -195,12 +197,12 @@ func TestRepositoryRules(t *testing.T) {
 		assert.Contains(t, err.Error(), tc.want)
 	}
 	cfg, err := Parse(map[string]any{
-		"modelBuild.source": "connection", "modelBuild.connectionArn": arn, "modelBuild.repository": "group/sub/repo",
+		"modelBuild.source": "connection", "modelBuild.connectionArn": arn, "modelBuild.repository": "group/sub/.github",
 		"modelDeploy.source": "connection", "modelDeploy.connectionArn": strings.Replace(arn, "codeconnections", "codestar-connections", 1),
 		"modelDeploy.repository": "org/deploy", "modelDeploy.url": "https://gitlab.example.com/org/deploy.git", "modelDeploy.seedCode": false,
 	})
 	require.NoError(t, err)
-	assert.Equal(t, "https://github.com/group/sub/repo.git", cfg.ModelBuild.CloneURL())
+	assert.Equal(t, "https://github.com/group/sub/.github.git", cfg.ModelBuild.CloneURL())
 	assert.Equal(t, "https://gitlab.example.com/org/deploy.git", cfg.ModelDeploy.CloneURL())
 	assert.False(t, cfg.ModelDeploy.SeedCode)
 	assert.True(t, cfg.ModelBuild.SeedCode)

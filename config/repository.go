@@ -10,8 +10,9 @@ var (
 	// renamed from CodeStar Connections to CodeConnections, and old connections keep
 	// their codestar-connections ARN.
 	connectionArnPattern = regexp.MustCompile(`^arn:aws[a-z-]*:(codestar-connections|codeconnections):[a-z0-9-]+:[0-9]{12}:connection/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
-	// fullNamePattern matches owner/repo, and group/subgroup/repo as GitLab allows.
-	fullNamePattern = regexp.MustCompile(`^[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)+$`)
+	// fullNamePattern matches owner/repo, and group/subgroup/repo as GitLab allows; no
+	// part is "." or "..".
+	fullNamePattern = regexp.MustCompile(`^\.{0,2}[A-Za-z0-9_-][A-Za-z0-9_.-]*(/\.{0,2}[A-Za-z0-9_-][A-Za-z0-9_.-]*)+$`)
 	urlPattern      = regexp.MustCompile(`^https://[A-Za-z0-9.-]+(:[0-9]+)?/[A-Za-z0-9_./~-]+$`)
 )
 
