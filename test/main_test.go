@@ -49,10 +49,13 @@ var configurations = map[string]map[string]any{
 		"staging.account": "222222222222", "prod.account": "222222222222",
 		"staging.hosting": "serverless", "staging.dataCapture.enabled": "false",
 	},
+	// A sandbox whose ModelBuild code is on GitHub and ModelDeploy code in CodeCommit.
 	"sandbox": {
 		"projectName": "Sandbox-Churn", "projectId": "p-sandbox01", "removalPolicy": "destroy",
 		"logRetentionDays": "7", "modelBuild.branch": "develop",
-		"account": "111111111111", "region": "eu-west-1",
+		"modelBuild.source": "connection", "modelBuild.repository": "example-org/churn-modelbuild",
+		"modelBuild.connectionArn": "arn:aws:codeconnections:eu-west-1:111111111111:connection/0c9a8b7d-1e2f-4a3b-9c8d-7e6f5a4b3c2d",
+		"account":                  "111111111111", "region": "eu-west-1",
 	},
 }
 
