@@ -2,6 +2,7 @@ package endpoint_test
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -162,6 +163,18 @@ func TestInvalidPropsPanicNamingTheProp(t *testing.T) {
 			p.DataCapture = &endpoint.DataCapture{SamplingPercentage: 5, Prefix: "/abs"}
 		}, `EndpointProps.DataCapture.Prefix "/abs": must be an S3 key prefix`},
 		{"bad project", func(p *endpoint.EndpointProps) { p.Project = project.Identity{Name: "x", ID: "bad"} }, `projectId "bad" is invalid`},
+		{"no artifacts", func(p *endpoint.EndpointProps) { p.Artifacts = nil }, "EndpointProps.Artifacts is required"},
+		{"tester role", func(p *endpoint.EndpointProps) { p.TesterRoleArn = "sagemaker-p-abalonedemo1-testing" }, `EndpointProps.TesterRoleArn "sagemaker-p-abalonedemo1-testing": must be an IAM role ARN`},
+		{"count above 100", func(p *endpoint.EndpointProps) { p.Instance = &endpoint.InstanceHosting{InitialInstanceCount: 101} }, "EndpointProps.Instance.InitialInstanceCount 101: must be between 1 and 100"},
+		{"autoscaling above 100", func(p *endpoint.EndpointProps) {
+			p.Instance = &endpoint.InstanceHosting{InitialInstanceCount: 1, Autoscaling: &endpoint.Autoscaling{MinCapacity: 1, MaxCapacity: 101}}
+		}, "maximum capacity 101 must be at most 100"},
+		{"autoscaling target", func(p *endpoint.EndpointProps) {
+			p.Instance = &endpoint.InstanceHosting{InitialInstanceCount: 1, Autoscaling: &endpoint.Autoscaling{MinCapacity: 1, MaxCapacity: 2, TargetInvocationsPerInstance: -5}}
+		}, "target invocations per instance -5 must be at least 1"},
+		{"capture prefix too long", func(p *endpoint.EndpointProps) {
+			p.DataCapture = &endpoint.DataCapture{SamplingPercentage: 5, Prefix: strings.Repeat("a", 513)}
+		}, `EndpointProps.DataCapture.Prefix "aaaa`},
 	}
 	app := testutil.NewApp(t, "", nil)
 	for i, tc := range cases {
