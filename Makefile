@@ -27,8 +27,10 @@ $(VENV)/.installed: requirements-dev.txt seedcode/modelbuild/pyproject.toml
 	$(VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $@
 
-$(TOOLS)/.go-modules: go.mod go.sum
+# The deploy seed's modules too: a test compiles the bundled seed with the proxy off.
+$(TOOLS)/.go-modules: go.mod go.sum seedcode/modeldeploy/go.mod seedcode/modeldeploy/go.sum
 	go mod download
+	cd seedcode/modeldeploy && go mod download
 	touch $@
 
 deps: $(TOOLS)/node_modules/.installed $(TOOLS)/.go-modules $(VENV)/.installed ## Install the Go modules, the CDK CLI and Node, and the Python venv.
