@@ -113,11 +113,6 @@ func (i Identity) EndpointName(stage string) string { return i.NameID() + "-" + 
 // `sagemaker-<name>-<id>-deploy-<stage>`.
 func (i Identity) DeployStackName(stage string) string { return i.ResourceName("deploy-" + stage) }
 
-// Tags returns the project tags as a map, for APIs that take tags as data.
-func (i Identity) Tags() map[string]string {
-	return map[string]string{TagProjectName: i.Name, TagProjectID: i.ID}
-}
-
 // ApplyTags tags every taggable resource below scope with the project name and id.
 func (i Identity) ApplyTags(scope constructs.IConstruct) {
 	tags := awscdk.Tags_Of(scope)

@@ -18,7 +18,6 @@ func TestNamesFollowTheOriginalTemplateWithTheIdEverywhere(t *testing.T) {
 	assert.Equal(t, "abalone-p-abalonedemo1-staging", p.EndpointName("staging"))
 	assert.Equal(t, "sagemaker-abalone-p-abalonedemo1-deploy-prod", p.DeployStackName("prod"))
 	assert.Equal(t, "abalone-p-abalonedemo1/", p.ModelArtifactsPrefix())
-	assert.Equal(t, map[string]string{TagProjectName: "abalone", TagProjectID: "p-abalonedemo1"}, p.Tags())
 }
 
 func TestTheLongestIdentityFitsEveryServiceLimit(t *testing.T) {

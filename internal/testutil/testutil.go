@@ -166,5 +166,3 @@ func (tpl Template) Types() map[string]int {
 	}
 	return out
 }
-
-func strPtr(s string) *string { return &s }
