@@ -27,13 +27,17 @@ $(VENV)/.installed: requirements-dev.txt seedcode/modelbuild/pyproject.toml
 	$(VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $@
 
-# The deploy seed's modules too: a test compiles the bundled seed with the proxy off.
-$(TOOLS)/.go-modules: go.mod go.sum seedcode/modeldeploy/go.mod seedcode/modeldeploy/go.sum
+$(TOOLS)/.go-modules: go.mod go.sum
 	go mod download
+	touch $@
+
+# The deploy seed's modules, for the tests: one compiles the seed as the stack bundles
+# it, with the module proxy off.
+$(TOOLS)/.seed-go-modules: seedcode/modeldeploy/go.mod seedcode/modeldeploy/go.sum
 	cd seedcode/modeldeploy && go mod download
 	touch $@
 
-deps: $(TOOLS)/node_modules/.installed $(TOOLS)/.go-modules $(VENV)/.installed ## Install the Go modules, the CDK CLI and Node, and the Python venv.
+deps: $(TOOLS)/node_modules/.installed $(TOOLS)/.go-modules $(TOOLS)/.seed-go-modules $(VENV)/.installed ## Install the Go modules, the CDK CLI and Node, and the Python venv.
 
 synth: $(TOOLS)/node_modules/.installed $(TOOLS)/.go-modules ## Synthesize every stack into cdk.out with cdk.json's settings (no AWS account needed).
 	$(CDK) synth --quiet $(ARGS)
