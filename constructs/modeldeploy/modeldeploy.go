@@ -157,14 +157,18 @@ func NewModelDeploy(scope constructs.Construct, id string, props *ModelDeployPro
 	}
 	// The seed app pins an endpoint stack to its stage's account and region only when
 	// they are not the pipeline's; then the artifacts' account and region are explicit.
-	for prefix, t := range map[string]Target{"STAGING": staging, "PROD": prod} {
-		if !t.IsLocal() {
-			buildEnv[prefix+"_ACCOUNT_ID"] = jsii.String(t.Account)
-			buildEnv[prefix+"_REGION"] = jsii.String(t.Region)
+	for _, st := range []struct {
+		prefix  string
+		target  Target
+		capture string
+	}{{"STAGING", staging, props.StagingCapturePrefix}, {"PROD", prod, props.ProdCapturePrefix}} {
+		if !st.target.IsLocal() {
+			buildEnv[st.prefix+"_ACCOUNT_ID"] = jsii.String(st.target.Account)
+			buildEnv[st.prefix+"_REGION"] = jsii.String(st.target.Region)
 			buildEnv["ARTIFACTS_ACCOUNT_ID"] = stack.Account()
 			buildEnv["ARTIFACTS_REGION"] = stack.Region()
-			if capture := map[string]string{"STAGING": props.StagingCapturePrefix, "PROD": props.ProdCapturePrefix}[prefix]; capture != "" {
-				buildEnv[prefix+"_CAPTURE_PREFIX"] = jsii.String(capture)
+			if st.capture != "" {
+				buildEnv[st.prefix+"_CAPTURE_PREFIX"] = jsii.String(st.capture)
 			}
 		}
 	}
