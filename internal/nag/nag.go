@@ -2,22 +2,31 @@
 // suppression carries a reason, and a suppression of a wildcard finding names the exact
 // wildcard it accepts (literally, or by a pattern anchored at both ends), so a new
 // wildcard is still reported.
+//
+// Suppressions are written as the resource metadata cdk-nag reads (`cdk_nag`, in the
+// format its NagSuppressions class writes), without loading cdk-nag into the synth:
+// loading it costs a Go CDK app about 0.15 s, and only the checks need it.
 package nag
 
 import (
+	"encoding/base64"
+	"encoding/json"
 	"regexp"
+	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
-	"github.com/cdklabs/cdk-nag-go/cdknag/v2"
 )
+
+// metadataKey is the resource metadata cdk-nag reads suppressions from.
+const metadataKey = "cdk_nag"
 
 // Rule is one accepted finding.
 type Rule struct {
 	// ID is the cdk-nag rule, e.g. "AwsSolutions-IAM5".
 	ID string
-	// Reason says why the finding is acceptable here. Required.
+	// Reason says why the finding is acceptable here, in 10 characters or more.
 	Reason string
 	// AppliesTo limits the suppression to these findings of a rule that reports
 	// several (e.g. "Action::s3:GetObject*").
@@ -29,29 +38,71 @@ type Rule struct {
 	AppliesToPatterns []string
 }
 
-// Suppress accepts rules on c and everything below it. It panics when a rule has no
-// reason, since an unexplained suppression is a finding hidden, not accepted.
-func Suppress(c constructs.IConstruct, rules ...Rule) {
-	suppressions := make([]*cdknag.NagPackSuppression, 0, len(rules))
-	for _, r := range rules {
-		if r.Reason == "" {
-			panic("nag.Suppress: rule " + r.ID + " needs a reason")
-		}
-		s := &cdknag.NagPackSuppression{Id: jsii.String(r.ID), Reason: jsii.String(r.Reason)}
-		var applies []interface{}
-		for _, a := range r.AppliesTo {
-			applies = append(applies, a)
-		}
-		for _, p := range r.AppliesToPatterns {
-			regexp.MustCompile(p) // a bad pattern is a programming error: fail at synth
-			applies = append(applies, &cdknag.RegexAppliesTo{Regex: jsii.String("/^" + p + "$/")})
-		}
-		if len(applies) > 0 {
-			s.AppliesTo = &applies
-		}
-		suppressions = append(suppressions, s)
+// metadata is r as one entry of cdk-nag's `rules_to_suppress` list. It panics when r
+// would not be accepted by cdk-nag: an unexplained suppression is a finding hidden,
+// not accepted, and a bad pattern is a programming error that must fail the synth.
+func (r Rule) metadata() map[string]interface{} {
+	if r.ID == "" || strings.ContainsAny(r.ID, "[]") {
+		panic("nag.Suppress: rule id " + `"` + r.ID + `"` + " must name a rule, e.g. AwsSolutions-IAM5, with any finding in AppliesTo")
 	}
-	cdknag.NagSuppressions_AddResourceSuppressions(c, &suppressions, jsii.Bool(true))
+	if len([]rune(r.Reason)) < 10 {
+		panic("nag.Suppress: rule " + r.ID + " needs a reason of 10 characters or more, got " + `"` + r.Reason + `"`)
+	}
+	entry := map[string]interface{}{"id": r.ID, "reason": r.Reason}
+	// cdk-nag stores a reason with characters beyond Latin-1 in base64.
+	if strings.IndexFunc(r.Reason, func(c rune) bool { return c > 255 }) >= 0 {
+		entry["reason"] = base64.StdEncoding.EncodeToString([]byte(r.Reason))
+		entry["is_reason_encoded"] = true
+	}
+	var applies []interface{}
+	for _, a := range r.AppliesTo {
+		applies = append(applies, a)
+	}
+	for _, p := range r.AppliesToPatterns {
+		regexp.MustCompile(p)
+		applies = append(applies, map[string]interface{}{"regex": "/^" + p + "$/"})
+	}
+	if len(applies) > 0 {
+		entry["applies_to"] = applies
+	}
+	return entry
+}
+
+// Suppress accepts rules on every CloudFormation resource of c and below it, as
+// cdk-nag's NagSuppressions.addResourceSuppressions does with applyToChildren. It
+// panics when a rule has no reason of 10 characters or more, or a bad pattern.
+func Suppress(c constructs.IConstruct, rules ...Rule) {
+	entries := make([]interface{}, 0, len(rules))
+	for _, r := range rules {
+		entries = append(entries, r.metadata())
+	}
+	for _, child := range *c.Node().FindAll(constructs.ConstructOrder_PREORDER) {
+		if resource, ok := child.(awscdk.CfnResource); ok {
+			addRules(resource, entries)
+		}
+	}
+}
+
+// addRules appends entries to the suppressions resource already has, dropping exact
+// repeats as cdk-nag does.
+func addRules(resource awscdk.CfnResource, entries []interface{}) {
+	var existing []interface{}
+	if md, ok := resource.GetMetadata(jsii.String(metadataKey)).(map[string]interface{}); ok {
+		existing, _ = md["rules_to_suppress"].([]interface{})
+	}
+	seen := map[string]bool{}
+	var all []interface{}
+	for _, e := range append(existing, entries...) {
+		key, err := json.Marshal(e)
+		if err != nil {
+			panic("nag.Suppress: " + err.Error())
+		}
+		if !seen[string(key)] {
+			seen[string(key)] = true
+			all = append(all, e)
+		}
+	}
+	resource.AddMetadata(jsii.String(metadataKey), map[string]interface{}{"rules_to_suppress": all})
 }
 
 // Ref is how cdk-nag writes a reference to the CloudFormation resource of c (an L1, or
