@@ -11,6 +11,7 @@ package nag
 import (
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"regexp"
 	"strings"
 
@@ -43,10 +44,10 @@ type Rule struct {
 // not accepted, and a bad pattern is a programming error that must fail the synth.
 func (r Rule) metadata() map[string]interface{} {
 	if r.ID == "" || strings.ContainsAny(r.ID, "[]") {
-		panic("nag.Suppress: rule id " + `"` + r.ID + `"` + " must name a rule, e.g. AwsSolutions-IAM5, with any finding in AppliesTo")
+		panic(fmt.Sprintf("nag.Suppress: rule id %q must name a rule, e.g. AwsSolutions-IAM5, with any finding in AppliesTo", r.ID))
 	}
 	if len([]rune(r.Reason)) < 10 {
-		panic("nag.Suppress: rule " + r.ID + " needs a reason of 10 characters or more, got " + `"` + r.Reason + `"`)
+		panic(fmt.Sprintf("nag.Suppress: rule %s needs a reason of 10 characters or more, got %q", r.ID, r.Reason))
 	}
 	entry := map[string]interface{}{"id": r.ID, "reason": r.Reason}
 	// cdk-nag stores a reason with characters beyond Latin-1 in base64.
