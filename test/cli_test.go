@@ -5,7 +5,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"testing"
 
@@ -86,34 +85,4 @@ func TestLibraryExampleSynthesizes(t *testing.T) {
 	assert.Equal(t, "fraud-p-fraud0001-scoring", tpl.One(t, "AWS::SageMaker::Endpoint").Properties["EndpointName"])
 	variant := tpl.One(t, "AWS::SageMaker::EndpointConfig").Properties["ProductionVariants"].([]any)[0].(map[string]any)
 	assert.Equal(t, map[string]any{"MemorySizeInMB": 2048.0, "MaxConcurrency": 10.0}, variant["ServerlessConfig"])
-}
-
-// TestREADMESynthExamplesWork runs each `make synth ARGS='...'` example of the README's
-// shell blocks, as a reader would paste it: make must pass every line of ARGS to the
-// CDK CLI (the examples span lines), and the CLI must synthesize with them.
-func TestREADMESynthExamplesWork(t *testing.T) {
-	root := testutil.RepoRoot()
-	readme, err := os.ReadFile(filepath.Join(root, "README.md"))
-	require.NoError(t, err)
-	examples := regexp.MustCompile("(?m)^make synth ARGS='([^']*)'$").FindAllStringSubmatch(string(readme), -1)
-	require.NotEmpty(t, examples, "the README shows no make synth example in a shell block")
-	for _, example := range examples {
-		args := example[1]
-		dry, err := exec.Command("make", "-s", "-n", "-C", root, "synth", "ARGS="+args).CombinedOutput()
-		require.NoError(t, err, "%s", dry)
-		last := strings.Fields(args)[len(strings.Fields(args))-1]
-		var command string
-		for _, line := range strings.Split(string(dry), "\n") {
-			if strings.Contains(line, " synth --quiet") {
-				command = line
-			}
-		}
-		assert.Contains(t, command, last, "make drops ARGS after a line break")
-
-		out := t.TempDir()
-		err, stdout, stderr := cdk(t, append([]string{"synth", "--quiet", "--output", out}, strings.Fields(args)...)...)
-		require.NoError(t, err, "%s%s", stdout, stderr)
-		templates, _ := filepath.Glob(filepath.Join(out, "*.template.json"))
-		assert.NotEmpty(t, templates)
-	}
 }
