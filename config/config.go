@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 
 	"github.com/sagemaker-mlops-cdk/mlops/constructs/project"
+	"github.com/sagemaker-mlops-cdk/mlops/constructs/source/gitrules"
 )
 
 // RemovalPolicy says what a stack deletion does to the data users keep.
@@ -72,6 +73,22 @@ type Config struct {
 	// of their own, different from the project's and from each other (key
 	// `requireSeparateStageAccounts`).
 	RequireSeparateStageAccounts bool
+	// Studio configures the SageMaker project templates published for SageMaker
+	// Studio (keys `studio.*`).
+	Studio Studio
+}
+
+// Studio configures the project templates that data scientists create projects from
+// in SageMaker Studio.
+type Studio struct {
+	// Enabled synthesizes the templates and the stack that publishes them (key
+	// `studio.enabled`). Parse turns it on unless a stage deploys to another account,
+	// which the templates do not support.
+	Enabled bool
+	// DomainID is a SageMaker domain to tag with the templates' location, so that its
+	// Studio lists them (key `studio.domainId`). Empty leaves the domain to the
+	// administrator.
+	DomainID string
 }
 
 // Hosting is how an endpoint runs its model.
@@ -167,7 +184,7 @@ func (r Repository) CloneURL() string {
 	if r.URL != "" {
 		return r.URL
 	}
-	return "https://github.com/" + r.FullName + ".git"
+	return gitrules.DefaultCloneURL(r.FullName)
 }
 
 // Default returns the configuration of a bare synth: the demo project `abalone` with the
@@ -187,6 +204,7 @@ func Default() Config {
 		Prod:                            DefaultStage("prod"),
 		TestGate:                        TestGate{Invocations: 20, P95LatencyMs: 500},
 		BootstrapQualifier:              "hnb659fds",
+		Studio:                          Studio{Enabled: true},
 	}
 }
 
@@ -244,6 +262,10 @@ func Parse(context map[string]any) (Config, error) {
 			problems = append(problems, fmt.Sprintf("%s %q is invalid: %v", key, fmt.Sprint(context[key]), err))
 		}
 	}
+	if _, set := context["studio.enabled"]; !set && len(cfg.StageAccounts()) > 0 {
+		// The Studio templates keep every stage in the project's account.
+		cfg.Studio.Enabled = false
+	}
 	if len(problems) == 0 {
 		problems = append(problems, cfg.crossFieldProblems()...)
 	}
@@ -285,6 +307,7 @@ func (c Config) crossFieldProblems() []string {
 		problems = append(problems, st.stage.problems(st.name, c.Project)...)
 	}
 	problems = append(problems, c.accountProblems()...)
+	problems = append(problems, c.studioProblems()...)
 	problems = append(problems, c.ModelBuild.problems("modelBuild")...)
 	problems = append(problems, c.ModelDeploy.problems("modelDeploy")...)
 	return problems
@@ -362,6 +385,20 @@ func (c Config) accountProblems() []string {
 			out = append(out, fmt.Sprintf("staging.account %q equals prod.account while requireSeparateStageAccounts is true: give each stage its own account", s))
 		case s == c.Account || p == c.Account:
 			out = append(out, fmt.Sprintf("a stage account equals the project account %q while requireSeparateStageAccounts is true: deploy stages outside the tooling account", c.Account))
+		}
+	}
+	return out
+}
+
+// studioProblems reports what the Studio templates do not support.
+func (c Config) studioProblems() []string {
+	if !c.Studio.Enabled {
+		return nil
+	}
+	var out []string
+	for _, name := range []string{"staging", "prod"} {
+		if t := c.StageTarget(name); !t.IsLocal() {
+			out = append(out, fmt.Sprintf("%s.account %q is another account than the project's while studio.enabled is true: the Studio templates deploy every stage in the project's own account; set studio.enabled to false, or leave %s.account unset", name, t.Account, name))
 		}
 	}
 	return out

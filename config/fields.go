@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/regioninfo"
 
 	"github.com/sagemaker-mlops-cdk/mlops/constructs/project"
+	"github.com/sagemaker-mlops-cdk/mlops/internal/tokens"
 )
 
 // field is one configuration key: how to read it into a Config, how to print its value
@@ -39,6 +40,8 @@ var fields = []field{
 	intField("testGate.p95LatencyMs", func(c *Config) *int { return &c.TestGate.P95LatencyMs }, intRange(1, 60000)),
 	stringField("bootstrapQualifier", func(c *Config) *string { return &c.BootstrapQualifier }, matches(qualifierPattern, "a CDK bootstrap qualifier: 1-10 lowercase letters and digits")),
 	boolField("requireSeparateStageAccounts", func(c *Config) *bool { return &c.RequireSeparateStageAccounts }),
+	boolField("studio.enabled", func(c *Config) *bool { return &c.Studio.Enabled }),
+	stringField("studio.domainId", func(c *Config) *string { return &c.Studio.DomainID }, optional(matches(domainPattern, "a SageMaker domain id, d- and lowercase letters and digits"))),
 }
 
 func init() {
@@ -66,10 +69,10 @@ func Keys() []string {
 
 var (
 	accountPattern      = regexp.MustCompile(`^[0-9]{12}$`)
+	domainPattern       = regexp.MustCompile(`^d-(-*[a-z0-9]){1,61}$`)
 	qualifierPattern    = regexp.MustCompile(`^[a-z0-9]{1,10}$`)
 	instanceTypePattern = regexp.MustCompile(`^ml\.[a-z0-9]+\.[a-z0-9]+$`)
 	instanceTypeRule    = "a SageMaker instance type such as ml.m5.xlarge"
-	branchPattern       = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9._/-]{0,99}$`)
 	modelPackagePattern = regexp.MustCompile(`^arn:aws[a-z-]*:sagemaker:[a-z0-9-]+:[0-9]{12}:model-package/[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}/[0-9]+$`)
 )
 
@@ -95,12 +98,20 @@ var logRetentionDays = func() []int {
 	return days
 }()
 
+// stringField is a key whose value is a string. A value built in code may be a token
+// (a Studio template's parameter): CloudFormation checks it, with the parameter's
+// constraints, so the rule is not applied to it.
 func stringField(key string, ptr func(*Config) *string, rule func(string) error) field {
 	return field{
-		key:   key,
-		get:   func(c Config) string { return *ptr(&c) },
-		set:   func(c *Config, v string) error { *ptr(c) = v; return nil },
-		check: func(c Config) error { return rule(*ptr(&c)) },
+		key: key,
+		get: func(c Config) string { return *ptr(&c) },
+		set: func(c *Config, v string) error { *ptr(c) = v; return nil },
+		check: func(c Config) error {
+			if v := *ptr(&c); !tokens.Is(v) {
+				return rule(v)
+			}
+			return nil
+		},
 	}
 }
 
@@ -195,15 +206,6 @@ var knownRegions = sync.OnceValue(func() map[string]*string {
 func knownRegion(v string) error {
 	if _, ok := knownRegions()[v]; !ok {
 		return fmt.Errorf("must be an AWS region the CDK knows, such as eu-west-1 or us-east-1")
-	}
-	return nil
-}
-
-// branchName accepts the branch names git accepts that are also safe in event patterns
-// and shell commands.
-func branchName(v string) error {
-	if !branchPattern.MatchString(v) || strings.Contains(v, "..") || strings.HasSuffix(v, "/") || strings.HasSuffix(v, ".lock") || strings.Contains(v, "//") {
-		return fmt.Errorf("must be a git branch name of letters, digits and . _ / - (at most 100 characters, not starting with . - or /, without .., //, a trailing / or .lock)")
 	}
 	return nil
 }

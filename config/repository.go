@@ -2,18 +2,8 @@ package config
 
 import (
 	"fmt"
-	"regexp"
-)
 
-var (
-	// connectionArnPattern matches both ARN forms of a connection: the service was
-	// renamed from CodeStar Connections to CodeConnections, and old connections keep
-	// their codestar-connections ARN.
-	connectionArnPattern = regexp.MustCompile(`^arn:aws[a-z-]*:(codestar-connections|codeconnections):[a-z0-9-]+:[0-9]{12}:connection/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
-	// fullNamePattern matches owner/repo, and group/subgroup/repo as GitLab allows; no
-	// part is "." or "..".
-	fullNamePattern = regexp.MustCompile(`^\.{0,2}[A-Za-z0-9_-][A-Za-z0-9_.-]*(/\.{0,2}[A-Za-z0-9_-][A-Za-z0-9_.-]*)+$`)
-	urlPattern      = regexp.MustCompile(`^https://[A-Za-z0-9.-]+(:[0-9]+)?/[A-Za-z0-9_./~-]+$`)
+	"github.com/sagemaker-mlops-cdk/mlops/constructs/source/gitrules"
 )
 
 // repositoryFields are the keys of one repository, below prefix (e.g. "modelBuild.").
@@ -23,15 +13,20 @@ func repositoryFields(prefix string, repo func(*Config) *Repository) []field {
 	}
 	return []field{
 		stringField(prefix+"source", s(func(r *Repository) *string { return (*string)(&r.Source) }), oneOf(string(CodeCommit), string(Connection))),
-		stringField(prefix+"connectionArn", s(func(r *Repository) *string { return &r.ConnectionArn }),
-			optional(matches(connectionArnPattern, "a CodeConnections connection ARN, arn:aws:codeconnections:<region>:<account>:connection/<uuid> (or the older codestar-connections form)"))),
-		stringField(prefix+"repository", s(func(r *Repository) *string { return &r.FullName }),
-			optional(matches(fullNamePattern, "the repository's full name, owner/repo"))),
-		stringField(prefix+"url", s(func(r *Repository) *string { return &r.URL }),
-			optional(matches(urlPattern, "the repository's https:// clone URL"))),
-		stringField(prefix+"branch", s(func(r *Repository) *string { return &r.Branch }), branchName),
+		stringField(prefix+"connectionArn", s(func(r *Repository) *string { return &r.ConnectionArn }), optional(connectionArn)),
+		stringField(prefix+"repository", s(func(r *Repository) *string { return &r.FullName }), optional(gitrules.CheckFullName)),
+		stringField(prefix+"url", s(func(r *Repository) *string { return &r.URL }), optional(gitrules.CheckCloneURL)),
+		stringField(prefix+"branch", s(func(r *Repository) *string { return &r.Branch }), gitrules.CheckBranch),
 		boolField(prefix+"seedCode", func(c *Config) *bool { return &repo(c).SeedCode }),
 	}
+}
+
+// connectionArn accepts a connection ARN in either form.
+func connectionArn(arn string) error {
+	if !gitrules.ConnectionArn.MatchString(arn) {
+		return fmt.Errorf("must be %s", gitrules.ConnectionArnRule)
+	}
+	return nil
 }
 
 // problems reports the rules of a repository that involve more than one key.

@@ -36,7 +36,7 @@ func stageFields(prefix string, stage func(*Config) *Stage) []field {
 func (st Stage) problems(name string, p project.Identity) []string {
 	var out []string
 	if p.Validate() == nil {
-		if err := endpoint.CheckEndpointName(p.EndpointName(name)); err != nil {
+		if err := endpoint.CheckEndpointName(p.Longest().EndpointName(name)); err != nil {
 			out = append(out, fmt.Sprintf("projectName %q with stage %s %v", p.Name, name, err))
 		}
 	}

@@ -2,6 +2,7 @@ package stacks
 
 import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
@@ -35,6 +36,10 @@ type EndpointStackProps struct {
 	// own, and the project's test gate in that account (its role
 	// modeldeploy.TestRoleName) may invoke the staging endpoint.
 	ArtifactsAccount, ArtifactsRegion string
+	// PermissionsBoundaryArn bounds every role of the stack: the project's deployment
+	// role may create only roles that carry it (see
+	// modeldeploy.ModelDeployProps.PermissionsBoundary). Default: no boundary.
+	PermissionsBoundaryArn string
 }
 
 // EndpointStack deploys one stage's endpoint, `sagemaker-<name>-<id>-deploy-<stage>`.
@@ -64,6 +69,9 @@ func NewEndpointStack(scope constructs.Construct, id string, props *EndpointStac
 	stack := awscdk.NewStack(scope, &id, &sp)
 	props.Project.ApplyTags(stack)
 	awscdk.Tags_Of(stack).Add(jsii.String("sagemaker:deployment-stage"), jsii.String(props.StageName), nil)
+	if props.PermissionsBoundaryArn != "" {
+		awsiam.PermissionsBoundary_Of(stack).Apply(awsiam.ManagedPolicy_FromManagedPolicyArn(stack, jsii.String("PermissionsBoundary"), &props.PermissionsBoundaryArn))
+	}
 
 	packageArn := props.ModelPackageArn
 	if packageArn == "" {

@@ -5,6 +5,7 @@ package stacks
 
 import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssagemaker"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
@@ -24,6 +25,15 @@ type ProjectStackProps struct {
 	awscdk.StackProps
 	// Config is the validated configuration of the project. Required.
 	Config config.Config
+	// PermissionsBoundary bounds every role the stack creates, and every role the
+	// deploy pipeline's endpoint stacks create (the deploy build passes it on).
+	// Default: no boundary.
+	PermissionsBoundary awsiam.IManagedPolicy
+	// ModelBuildSeedCondition and ModelDeploySeedCondition make the seeding of an
+	// existing repository (connection source, seed code on) depend on a template's
+	// condition, such as a Studio form's Sample Code switch. Default: the repository's
+	// SeedCode alone decides.
+	ModelBuildSeedCondition, ModelDeploySeedCondition awscdk.CfnCondition
 }
 
 // ProjectStack holds the resources of one project that live as long as the project:
@@ -39,6 +49,9 @@ type ProjectStack struct {
 	ModelBuild *modelbuild.ModelBuild
 	// ModelDeploy is the ModelDeploy repository's pipeline and its triggers.
 	ModelDeploy *modeldeploy.ModelDeploy
+	// ModelBuildSeed and ModelDeploySeed push the seed code to an existing repository;
+	// nil for a CodeCommit repository (seeded by its first commit) or without seed code.
+	ModelBuildSeed, ModelDeploySeed *source.RepositorySeed
 }
 
 // trustStageAccounts lets each stage account other than the project's read the model
@@ -136,11 +149,30 @@ func NewProjectStack(scope constructs.Construct, id string, props *ProjectStackP
 	if stackProps.Description == nil {
 		stackProps.Description = jsii.String("SageMaker MLOps project " + p.NameID() + ": artifact bucket, model registry, ModelBuild and ModelDeploy pipelines")
 	}
-	if stackProps.Env == nil && cfg.Account != "" {
-		stackProps.Env = &awscdk.Environment{Account: jsii.String(cfg.Account), Region: jsii.String(cfg.Region)}
+	if stackProps.Env == nil {
+		stackProps.Env = projectEnvironment(cfg)
 	}
-	stack := awscdk.NewStack(scope, &id, &stackProps)
+	return addProject(awscdk.NewStack(scope, &id, &stackProps), props)
+}
+
+// projectEnvironment is the configuration's account and region, nil when they are
+// not set.
+func projectEnvironment(cfg config.Config) *awscdk.Environment {
+	if cfg.Account == "" {
+		return nil
+	}
+	return &awscdk.Environment{Account: jsii.String(cfg.Account), Region: jsii.String(cfg.Region)}
+}
+
+// addProject builds the project's resources, for a validated configuration, into
+// stack.
+func addProject(stack awscdk.Stack, props *ProjectStackProps) *ProjectStack {
+	cfg := props.Config
+	p := cfg.Project
 	p.ApplyTags(stack)
+	if props.PermissionsBoundary != nil {
+		awsiam.PermissionsBoundary_Of(stack).Apply(props.PermissionsBoundary)
+	}
 
 	removal := awscdk.RemovalPolicy_RETAIN
 	if cfg.RemovalPolicy == config.Destroy {
@@ -181,15 +213,21 @@ func NewProjectStack(scope constructs.Construct, id string, props *ProjectStackP
 		StagingCapturePrefix: capturePrefix(cfg.Stage("staging")),
 		ProdCapturePrefix:    capturePrefix(cfg.Stage("prod")),
 		BootstrapQualifier:   cfg.BootstrapQualifier,
+		PermissionsBoundary:  props.PermissionsBoundary,
 	})
 	// A pipeline runs once when it is created: after the seeding, so that it builds the
 	// seeded branch.
 	if buildSeeding != nil {
-		build.Pipeline.Node().AddDependency(buildSeeding.Resource)
+		buildSeeding.OnlyIf(props.ModelBuildSeedCondition)
+		buildSeeding.Precede(build.Pipeline)
 	}
 	if deploySeeding != nil {
-		deploy.Pipeline.Node().AddDependency(deploySeeding.Resource)
+		deploySeeding.OnlyIf(props.ModelDeploySeedCondition)
+		deploySeeding.Precede(deploy.Pipeline)
 	}
 	trustStageAccounts(cfg, bucket, models)
-	return &ProjectStack{Stack: stack, Artifacts: bucket, Registry: models, ModelBuild: build, ModelDeploy: deploy}
+	return &ProjectStack{
+		Stack: stack, Artifacts: bucket, Registry: models, ModelBuild: build, ModelDeploy: deploy,
+		ModelBuildSeed: buildSeeding, ModelDeploySeed: deploySeeding,
+	}
 }

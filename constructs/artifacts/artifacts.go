@@ -115,7 +115,7 @@ func NewArtifactBucket(scope constructs.Construct, id string, props *ArtifactBuc
 // ObjectsFinding is how cdk-nag reports a grant on the objects under prefix ("" for
 // all), for constructs that explain such a grant.
 func (a *ArtifactBucket) ObjectsFinding(prefix string) string {
-	return "Resource::" + nag.Attr(a.Bucket, "Arn") + "/" + prefix + "*"
+	return "Resource::" + nag.Attr(a.Bucket, "Arn") + "/" + nag.Text(a.Bucket, prefix) + "*"
 }
 
 // GrantStageAccount lets the roles under rolePath in another account (the model

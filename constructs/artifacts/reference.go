@@ -7,6 +7,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/sagemaker-mlops-cdk/mlops/constructs/project"
+	"github.com/sagemaker-mlops-cdk/mlops/internal/nag"
 )
 
 // Store is where SageMaker resources read model artifacts and write captured data:
@@ -77,7 +78,7 @@ func (r Reference) ObjectsFinding(prefix string) string {
 	if !*awscdk.Token_IsUnresolved(partition) {
 		rendered = *partition
 	}
-	return "Resource::arn:" + rendered + ":s3:::" + r.Project.BucketName() + "/" + prefix + "*"
+	return "Resource::arn:" + rendered + ":s3:::" + nag.Text(r.Scope, r.Project.BucketName()+"/"+prefix) + "*"
 }
 
 func (r Reference) grantObjects(grantee awsiam.IGrantable, prefix string, actions ...string) {

@@ -143,7 +143,7 @@ func NewEndpoint(scope constructs.Construct, id string, props *EndpointProps) *E
 		ID:                "AwsSolutions-IAM5",
 		Reason:            "The model reads its artifacts and writes captured data under generated keys of the project's own bucket, uses the project's key (found by its alias, as its id is unknown before deployment) and writes its own endpoint's log streams.",
 		AppliesTo:         objects,
-		AppliesToPatterns: []string{nag.ArnPattern("kms", "key/*"), nag.ArnPattern("logs", "log-group:/aws/sagemaker/Endpoints/"+name+":*")},
+		AppliesToPatterns: []string{nag.ArnPattern("kms", "key/*"), nag.ArnPattern("logs", "log-group:/aws/sagemaker/Endpoints/"+nag.Text(role, name)+":*")},
 	})
 
 	model := awssagemaker.NewCfnModel(c, jsii.String("Model"), &awssagemaker.CfnModelProps{
@@ -273,7 +273,7 @@ func addTesterRole(scope constructs.Construct, p EndpointProps, name string) {
 	tester.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 		Sid:       jsii.String("InvokeEndpoint"),
 		Actions:   jsii.Strings("sagemaker:DescribeEndpoint", "sagemaker:InvokeEndpoint"),
-		Resources: &[]*string{project.SageMakerArn(scope, "endpoint", name)},
+		Resources: &[]*string{p.Project.SageMakerArn(scope, "endpoint", "-"+p.Stage)},
 	}))
 }
 
@@ -356,7 +356,7 @@ func (p EndpointProps) validate() error {
 	add("Project", p.Project.NameID(), p.Project.Validate())
 	add("Stage", fmt.Sprintf("%q", p.Stage), CheckStage(p.Stage))
 	if p.Project.Validate() == nil && CheckStage(p.Stage) == nil {
-		add("Stage", fmt.Sprintf("%q", p.Stage), CheckEndpointName(p.Project.EndpointName(p.Stage)))
+		add("Stage", fmt.Sprintf("%q", p.Stage), CheckEndpointName(p.Project.Longest().EndpointName(p.Stage)))
 	}
 	if p.ModelPackageArn == nil || *p.ModelPackageArn == "" {
 		problems = append(problems, "EndpointProps.ModelPackageArn is required")

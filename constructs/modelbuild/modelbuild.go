@@ -119,7 +119,6 @@ func NewModelBuild(scope constructs.Construct, id string, props *ModelBuildProps
 		PipelineType:             awscodepipeline.PipelineType_V2,
 		ArtifactBucket:           props.Artifacts.Bucket,
 		RestartExecutionOnUpdate: jsii.Bool(false),
-		Triggers:                 props.Repository.Triggers(sourceAction),
 		Stages: &[]*awscodepipeline.StageProps{
 			{StageName: jsii.String("Source"), Actions: &[]awscodepipeline.IAction{sourceAction}},
 			{StageName: jsii.String("Build"), Actions: &[]awscodepipeline.IAction{
@@ -131,6 +130,7 @@ func NewModelBuild(scope constructs.Construct, id string, props *ModelBuildProps
 			}},
 		},
 	})
+	props.Repository.ConnectPipeline(pipeline, sourceAction)
 	cfnfix.PipelineRoleDependency(pipeline)
 	nag.Suppress(pipeline, props.Artifacts.PipelineArtifactsRule())
 	if role := sourceAction.ActionProperties().Role; role != nil {
@@ -156,7 +156,7 @@ func newPipelineRole(scope constructs.Construct, props *ModelBuildProps) awsiam.
 		// jobs started outside a pipeline use the project's `<name>-<id>` prefix.
 		jobArns = append(jobArns,
 			project.SageMakerArn(scope, jobType, "pipelines-*"),
-			project.SageMakerArn(scope, jobType, p.NameID()+"-*"))
+			p.SageMakerArn(scope, jobType, "-*"))
 	}
 	for _, st := range []awsiam.PolicyStatement{
 		statement("RunPipelineJobs", []string{
@@ -208,9 +208,9 @@ func newPipelineRole(scope constructs.Construct, props *ModelBuildProps) awsiam.
 			AppliesToPatterns: []string{
 				nag.ArnPattern("sagemaker", "processing-job/pipelines-*"),
 				nag.ArnPattern("sagemaker", "training-job/pipelines-*"),
-				nag.ArnPattern("sagemaker", "processing-job/"+strings.ToLower(p.NameID())+"-*"),
-				nag.ArnPattern("sagemaker", "training-job/"+strings.ToLower(p.NameID())+"-*"),
-				nag.ArnPattern("sagemaker", "model-package/"+strings.ToLower(props.Registry.GroupName)+"/*"),
+				nag.ArnPattern("sagemaker", "processing-job/"+nag.Text(role, p.ArnName("-*"))),
+				nag.ArnPattern("sagemaker", "training-job/"+nag.Text(role, p.ArnName("-*"))),
+				nag.ArnPattern("sagemaker", "model-package/"+nag.Text(role, props.Registry.GroupArnName)+"/*"),
 				nag.ArnPattern("logs", "log-group:"+processingLogs+":*"),
 				nag.ArnPattern("logs", "log-group:"+trainingLogs+":*"),
 				nag.ArnPattern("ecr", "repository/sagemaker-scikit-learn"),
@@ -233,14 +233,13 @@ const (
 // grantRunPipeline lets the build upsert, tag, start and watch the SageMaker pipeline,
 // pass only the pipeline role, and upload code to the artifact bucket.
 func grantRunPipeline(build awscodebuild.PipelineProject, pipelineRole awsiam.Role, props *ModelBuildProps) {
-	name := props.Project.PipelineName()
 	build.AddToRolePolicy(statement("UpsertAndRunSageMakerPipeline", []string{
 		"sagemaker:CreatePipeline", "sagemaker:UpdatePipeline", "sagemaker:DescribePipeline",
 		"sagemaker:StartPipelineExecution", "sagemaker:DescribePipelineExecution",
 		"sagemaker:ListPipelineExecutionSteps", "sagemaker:AddTags", "sagemaker:ListTags",
 	}, []*string{
-		project.SageMakerArn(build, "pipeline", name),
-		project.SageMakerArn(build, "pipeline", name+"/execution/*"),
+		props.Project.SageMakerArn(build, "pipeline", ""),
+		props.Project.SageMakerArn(build, "pipeline", "/execution/*"),
 	}, nil))
 	build.AddToRolePolicy(statement("PassPipelineRole", []string{"iam:PassRole"}, []*string{pipelineRole.RoleArn()},
 		map[string]any{"StringEquals": map[string]any{"iam:PassedToService": "sagemaker.amazonaws.com"}}))
@@ -251,7 +250,7 @@ func grantRunPipeline(build awscodebuild.PipelineProject, pipelineRole awsiam.Ro
 			Reason:    "The build reads its source and writes pipeline code under generated keys of the project's own artifact bucket with CDK's standard CodeBuild grants; pipeline executions, CodeBuild report groups and log streams have generated names under this project's prefixes.",
 			AppliesTo: append([]string{props.Artifacts.ObjectsFinding("")}, nag.PipelineArtifactActions...),
 			AppliesToPatterns: []string{
-				nag.ArnPattern("sagemaker", "pipeline/"+strings.ToLower(name)+"/execution/*"),
+				nag.ArnPattern("sagemaker", "pipeline/"+nag.Text(build, props.Project.ArnName("/execution/*"))),
 				nag.ArnPattern("codebuild", "report-group/"+nag.Ref(build)+"-*"),
 				nag.ArnPattern("logs", "log-group:/aws/codebuild/"+nag.Ref(build)+":*"),
 			},

@@ -83,7 +83,15 @@ type ModelDeployProps struct {
 	// BootstrapQualifier is the CDK bootstrap qualifier of the stage accounts. Default:
 	// "hnb659fds", the CDK's.
 	BootstrapQualifier string
+	// PermissionsBoundary is the permissions boundary the endpoint stacks' roles must
+	// carry: the deployment role may create roles only with it, and the build passes
+	// its ARN to the endpoint stacks (EnvPermissionsBoundary). Default: none.
+	PermissionsBoundary awsiam.IManagedPolicy
 }
+
+// EnvPermissionsBoundary is the build environment variable that carries the ARN of
+// ModelDeployProps.PermissionsBoundary to the endpoint stacks.
+const EnvPermissionsBoundary = "PERMISSIONS_BOUNDARY_ARN"
 
 // Target is where a stage's endpoint stack deploys: an account and a region, each
 // empty for the pipeline's own.
@@ -172,6 +180,9 @@ func NewModelDeploy(scope constructs.Construct, id string, props *ModelDeployPro
 			}
 		}
 	}
+	if props.PermissionsBoundary != nil {
+		buildEnv[EnvPermissionsBoundary] = props.PermissionsBoundary.ManagedPolicyArn()
+	}
 	d.BuildProject = buildproject.New(c, "Build", &buildproject.Props{
 		Name:          name,
 		Description:   "Builds the endpoint stacks of the newest approved model version of project " + p.NameID(),
@@ -206,7 +217,7 @@ func NewModelDeploy(scope constructs.Construct, id string, props *ModelDeployPro
 		testRole.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 			Sid:       jsii.String("InvokeStagingEndpoint"),
 			Actions:   jsii.Strings("sagemaker:DescribeEndpoint", "sagemaker:InvokeEndpoint"),
-			Resources: &[]*string{project.SageMakerArn(c, "endpoint", stagingEndpoint)},
+			Resources: &[]*string{p.SageMakerArn(c, "endpoint", "-staging")},
 		}))
 	} else {
 		tester := stack.FormatArn(&awscdk.ArnComponents{
@@ -380,7 +391,6 @@ func newPipeline(scope constructs.Construct, d *ModelDeploy, props *ModelDeployP
 		PipelineType:             awscodepipeline.PipelineType_V2,
 		ArtifactBucket:           pipelineArtifacts(scope, props, staging, prod),
 		RestartExecutionOnUpdate: jsii.Bool(false),
-		Triggers:                 props.Repository.Triggers(sourceAction),
 		Stages: &[]*awscodepipeline.StageProps{
 			{StageName: jsii.String("Source"), Actions: &[]awscodepipeline.IAction{sourceAction}},
 			{StageName: jsii.String("Build"), Actions: &[]awscodepipeline.IAction{
@@ -409,6 +419,7 @@ func newPipeline(scope constructs.Construct, d *ModelDeploy, props *ModelDeployP
 			{StageName: jsii.String("DeployProd"), Actions: &[]awscodepipeline.IAction{deploy("prod", ProdTemplate, prod)}},
 		},
 	})
+	props.Repository.ConnectPipeline(pipeline, sourceAction)
 	cfnfix.PipelineRoleDependency(pipeline)
 	if role := sourceAction.ActionProperties().Role; role != nil {
 		nag.Suppress(role, nag.PipelineArtifactsRule(pipeline.ArtifactBucket()))
@@ -432,18 +443,14 @@ func newDeploymentRole(scope constructs.Construct, props *ModelDeployProps) awsi
 		ResourceName: jsii.String(strings.Trim(endpoint.RolePath(p), "/") + "/*"),
 	})
 	endpoints := []*string{
-		project.SageMakerArn(scope, "endpoint", p.EndpointName("staging")),
-		project.SageMakerArn(scope, "endpoint", p.EndpointName("prod")),
+		p.SageMakerArn(scope, "endpoint", "-staging"),
+		p.SageMakerArn(scope, "endpoint", "-prod"),
 	}
 	tagged := func(key string) *map[string]any {
 		return &map[string]any{"StringEquals": map[string]any{key + "/" + project.TagProjectID: p.ID}}
 	}
 	statements := []*awsiam.PolicyStatementProps{
-		{Sid: jsii.String("ManageModelRoles"), Resources: &[]*string{modelRoles}, Actions: jsii.Strings(
-			"iam:CreateRole", "iam:DeleteRole", "iam:GetRole", "iam:UpdateRole", "iam:UpdateRoleDescription",
-			"iam:UpdateAssumeRolePolicy", "iam:TagRole", "iam:UntagRole",
-			"iam:PutRolePolicy", "iam:DeleteRolePolicy", "iam:GetRolePolicy",
-			"iam:ListRolePolicies", "iam:ListAttachedRolePolicies")},
+		modelRoleStatement(modelRoles, props.PermissionsBoundary),
 		{Sid: jsii.String("PassModelRoles"), Resources: &[]*string{modelRoles}, Actions: jsii.Strings("iam:PassRole"),
 			Conditions: &map[string]any{"StringEquals": map[string]any{"iam:PassedToService": "sagemaker.amazonaws.com"}}},
 		{Sid: jsii.String("ManageEndpoints"), Resources: &endpoints, Actions: jsii.Strings(
@@ -476,6 +483,13 @@ func newDeploymentRole(scope constructs.Construct, props *ModelDeployProps) awsi
 			})},
 			Conditions: &map[string]any{"StringLike": map[string]any{"iam:AWSServiceName": "sagemaker.application-autoscaling.amazonaws.com"}}},
 	}
+	if props.PermissionsBoundary != nil {
+		statements = append(statements, &awsiam.PolicyStatementProps{
+			Sid: jsii.String("CreateBoundedModelRoles"), Resources: &[]*string{modelRoles},
+			Actions:    jsii.Strings("iam:CreateRole", "iam:PutRolePolicy", "iam:PutRolePermissionsBoundary"),
+			Conditions: &map[string]any{"StringEquals": map[string]any{"iam:PermissionsBoundary": props.PermissionsBoundary.ManagedPolicyArn()}},
+		})
+	}
 	for _, s := range statements {
 		role.AddToPolicy(awsiam.NewPolicyStatement(s))
 	}
@@ -503,12 +517,30 @@ func newDeploymentRole(scope constructs.Construct, props *ModelDeployProps) awsi
 		AppliesTo: []string{"Resource::*"},
 		AppliesToPatterns: []string{
 			nag.ArnPattern("sagemaker", "model/*"), nag.ArnPattern("sagemaker", "endpoint-config/*"),
-			nag.ArnPattern("iam", "role"+endpoint.RolePath(p)+"*"),
-			nag.ArnPattern("cloudwatch", "alarm:TargetTracking-endpoint/"+p.NameID()+"-*"),
-			nag.ArnPattern("sagemaker", "model-package/"+strings.ToLower(props.Registry.GroupName)+"/*"),
+			nag.ArnPattern("iam", "role"+nag.Text(scope, endpoint.RolePath(p))+"*"),
+			nag.ArnPattern("cloudwatch", "alarm:TargetTracking-endpoint/"+nag.Text(scope, p.NameID())+"-*"),
+			nag.ArnPattern("sagemaker", "model-package/"+nag.Text(scope, props.Registry.GroupArnName)+"/*"),
 		},
 	})
 	return role
+}
+
+// modelRoleStatement lets CloudFormation manage the model roles under the project's
+// path. With a permissions boundary, creating a role and writing its policy are left
+// to a statement that requires the boundary, so no role escapes it.
+func modelRoleStatement(modelRoles *string, boundary awsiam.IManagedPolicy) *awsiam.PolicyStatementProps {
+	var actions []string
+	for _, a := range []string{
+		"iam:CreateRole", "iam:DeleteRole", "iam:GetRole", "iam:UpdateRole", "iam:UpdateRoleDescription",
+		"iam:UpdateAssumeRolePolicy", "iam:TagRole", "iam:UntagRole",
+		"iam:PutRolePolicy", "iam:DeleteRolePolicy", "iam:GetRolePolicy",
+		"iam:ListRolePolicies", "iam:ListAttachedRolePolicies",
+	} {
+		if boundary == nil || a != "iam:CreateRole" && a != "iam:PutRolePolicy" {
+			actions = append(actions, a)
+		}
+	}
+	return &awsiam.PolicyStatementProps{Sid: jsii.String("ManageModelRoles"), Resources: &[]*string{modelRoles}, Actions: jsii.Strings(actions...)}
 }
 
 // suppressBuildFindings explains the wildcards CDK's CodeBuild and CodePipeline grants
@@ -527,7 +559,7 @@ func suppressBuildFindings(d *ModelDeploy, props *ModelDeployProps, buildName, t
 		reason := "CDK's standard CodeBuild grants read the pipeline's input and write its output under generated keys of the project's pipeline artifact bucket; the build cache lives under this project's cache prefix; report groups and log streams have generated names under this project's prefixes."
 		if pr.project == d.BuildProject {
 			applies = append(applies, "Resource::*")
-			patterns = append(patterns, nag.ArnPattern("sagemaker", "model-package/"+strings.ToLower(props.Registry.GroupName)+"/*"))
+			patterns = append(patterns, nag.ArnPattern("sagemaker", "model-package/"+nag.Text(d.Construct, props.Registry.GroupArnName)+"/*"))
 			reason += " The build lists the group's model versions (ListModelPackages supports no resource-level permissions) and describes them."
 		}
 		rule := nag.Rule{ID: "AwsSolutions-IAM5", Reason: reason, AppliesTo: applies, AppliesToPatterns: patterns}
@@ -540,8 +572,8 @@ func suppressBuildFindings(d *ModelDeploy, props *ModelDeployProps, buildName, t
 		Reason:    "CDK's standard grants let the CloudFormation actions describe and update exactly the two endpoint stacks (a stack ARN ends in a generated id).",
 		AppliesTo: []string{"Action::cloudformation:DescribeStack*", "Action::cloudformation:GetTemplate*"},
 		AppliesToPatterns: []string{
-			nag.ArnPattern("cloudformation", "stack/"+p.DeployStackName("staging")+"/*"),
-			nag.ArnPattern("cloudformation", "stack/"+p.DeployStackName("prod")+"/*"),
+			nag.ArnPattern("cloudformation", "stack/"+nag.Text(d.Construct, p.DeployStackName("staging"))+"/*"),
+			nag.ArnPattern("cloudformation", "stack/"+nag.Text(d.Construct, p.DeployStackName("prod"))+"/*"),
 		},
 	})
 }

@@ -14,6 +14,8 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
+
+	"github.com/sagemaker-mlops-cdk/mlops/internal/tokens"
 )
 
 // Tag keys SageMaker Studio uses to relate resources to a project.
@@ -36,6 +38,11 @@ var IDPattern = regexp.MustCompile(`^p-[a-z0-9]{1,12}$`)
 
 // Identity names one project. Every construct of this library derives its resource
 // names and tags from it.
+//
+// Name and ID may be CDK tokens, such as the values of the CloudFormation parameters
+// SageMaker passes to a project template (see package studio): every name is then
+// built by CloudFormation from the same pattern, and the rules below are left to the
+// parameters' constraints.
 type Identity struct {
 	// Name is the project name, 1-MaxNameLength characters matching NamePattern.
 	Name string
@@ -43,10 +50,16 @@ type Identity struct {
 	ID string
 }
 
+// NameRule and IDRule say what NamePattern and IDPattern allow.
+const (
+	NameRule = "1-32 characters, a letter first, then letters, digits and hyphens, no hyphen at the end"
+	IDRule   = `"p-" followed by 1-12 lowercase letters or digits`
+)
+
 // CheckName says why name is not a valid project name, or returns nil.
 func CheckName(name string) error {
 	if len(name) > MaxNameLength || !NamePattern.MatchString(name) {
-		return fmt.Errorf("use 1-%d characters, a letter first, then letters, digits and hyphens, no hyphen at the end (pattern %s)", MaxNameLength, NamePattern)
+		return fmt.Errorf("use %s (pattern %s)", NameRule, NamePattern)
 	}
 	return nil
 }
@@ -54,21 +67,35 @@ func CheckName(name string) error {
 // CheckID says why id is not a valid project id, or returns nil.
 func CheckID(id string) error {
 	if !IDPattern.MatchString(id) {
-		return fmt.Errorf("use \"p-\" followed by 1-12 lowercase letters or digits (pattern %s)", IDPattern)
+		return fmt.Errorf("use %s (pattern %s)", IDRule, IDPattern)
 	}
 	return nil
 }
 
 // Validate reports the first field of the identity that breaks its rule, naming the
-// field, the value and what is allowed.
+// field, the value and what is allowed. A token is not checked: CloudFormation checks
+// the value it resolves to against its parameter's constraints.
 func (i Identity) Validate() error {
-	if err := CheckName(i.Name); err != nil {
+	if err := CheckName(i.Name); err != nil && !tokens.Is(i.Name) {
 		return fmt.Errorf("projectName %q is invalid: %w", i.Name, err)
 	}
-	if err := CheckID(i.ID); err != nil {
+	if err := CheckID(i.ID); err != nil && !tokens.Is(i.ID) {
 		return fmt.Errorf("projectId %q is invalid: %w", i.ID, err)
 	}
 	return nil
+}
+
+// Longest is the identity with each token replaced by the longest value its rule
+// allows, so that a length limit of a derived name can be checked before
+// CloudFormation knows the values.
+func (i Identity) Longest() Identity {
+	if tokens.Is(i.Name) {
+		i.Name = strings.Repeat("a", MaxNameLength)
+	}
+	if tokens.Is(i.ID) {
+		i.ID = "p-" + strings.Repeat("0", 12)
+	}
+	return i
 }
 
 // MustValidate panics with the message of Validate when the identity is invalid.
@@ -120,13 +147,37 @@ func (i Identity) ApplyTags(scope constructs.IConstruct) {
 	tags.Add(jsii.String(TagProjectID), jsii.String(i.ID), nil)
 }
 
-// SageMakerArn formats the ARN of a SageMaker resource in scope's stack. SageMaker
-// lowercases resource names in ARNs and IAM compares ARNs case-sensitively, so the name
-// is lowercased; a name may end in a `*` wildcard.
+// ArnName is the project's SageMaker resource name `<name>-<id><suffix>` as it
+// appears in the resource's ARN. SageMaker lowercases names in ARNs and IAM compares
+// ARNs case-sensitively, so the name is lowercased. CloudFormation cannot lowercase a
+// value, so a project name that is a token (it may hold capitals) is replaced by `*`:
+// the ARN is then scoped by the project id alone, which is always lowercase and unique
+// in the account.
+func (i Identity) ArnName(suffix string) string {
+	name := strings.ToLower(i.Name)
+	if tokens.Is(i.Name) {
+		name = "*"
+	}
+	return name + "-" + i.ID + strings.ToLower(suffix)
+}
+
+// SageMakerArn formats the ARN of the project's SageMaker resource of resourceType
+// named `<name>-<id><suffix>` (see ArnName); suffix may end in a `*` wildcard.
+func (i Identity) SageMakerArn(scope constructs.IConstruct, resourceType, suffix string) *string {
+	return sageMakerArn(scope, resourceType, i.ArnName(suffix))
+}
+
+// SageMakerArn formats the ARN of a SageMaker resource in scope's stack whose name is
+// not the project's, such as `pipelines-*`. The name is lowercased, as SageMaker does
+// in ARNs; it may end in a `*` wildcard.
 func SageMakerArn(scope constructs.IConstruct, resourceType, name string) *string {
+	return sageMakerArn(scope, resourceType, strings.ToLower(name))
+}
+
+func sageMakerArn(scope constructs.IConstruct, resourceType, name string) *string {
 	return awscdk.Stack_Of(scope).FormatArn(&awscdk.ArnComponents{
 		Service:      jsii.String("sagemaker"),
 		Resource:     jsii.String(resourceType),
-		ResourceName: jsii.String(strings.ToLower(name)),
+		ResourceName: jsii.String(name),
 	})
 }

@@ -35,6 +35,9 @@ type ModelRegistry struct {
 	GroupName string
 	// GroupArn is the group's ARN.
 	GroupArn *string
+	// GroupArnName is the group's name as it appears in SageMaker ARNs (see
+	// project.Identity.ArnName).
+	GroupArnName string
 	// PackagesArn matches every model version of the group.
 	PackagesArn *string
 }
@@ -58,11 +61,12 @@ func NewModelRegistry(scope constructs.Construct, id string, props *ModelRegistr
 	})
 	group.ApplyRemovalPolicy(removal, nil)
 	return &ModelRegistry{
-		Construct:   c,
-		Group:       group,
-		GroupName:   name,
-		GroupArn:    project.SageMakerArn(c, "model-package-group", name),
-		PackagesArn: project.SageMakerArn(c, "model-package", name+"/*"),
+		Construct:    c,
+		Group:        group,
+		GroupName:    name,
+		GroupArn:     props.Project.SageMakerArn(c, "model-package-group", ""),
+		GroupArnName: props.Project.ArnName(""),
+		PackagesArn:  props.Project.SageMakerArn(c, "model-package", "/*"),
 	}
 }
 

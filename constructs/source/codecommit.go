@@ -68,7 +68,6 @@ func (r *CodeCommitRepository) SourceAction(name string, output awscodepipeline.
 	})
 }
 
-// Triggers returns nil: the source action's EventBridge rule starts the pipeline.
-func (r *CodeCommitRepository) Triggers(awscodepipeline.IAction) *[]*awscodepipeline.TriggerProps {
-	return nil
-}
+// ConnectPipeline does nothing: the source action's EventBridge rule starts the
+// pipeline.
+func (r *CodeCommitRepository) ConnectPipeline(awscodepipeline.Pipeline, awscodepipeline.IAction) {}

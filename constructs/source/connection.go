@@ -2,21 +2,18 @@ package source
 
 import (
 	"fmt"
-	"regexp"
 	"strings"
 
+	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscodepipeline"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscodepipelineactions"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
+
+	"github.com/sagemaker-mlops-cdk/mlops/constructs/source/gitrules"
+	"github.com/sagemaker-mlops-cdk/mlops/internal/tokens"
 )
-
-// connectionArn splits a connection ARN in either form: the service was renamed from
-// CodeStar Connections to CodeConnections, and older connections keep the old prefix.
-var connectionArn = regexp.MustCompile(`^arn:(aws[a-z-]*):(codestar-connections|codeconnections):([a-z0-9-]+):([0-9]{12}):connection/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$`)
-
-var fullName = regexp.MustCompile(`^[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)+$`)
 
 // Connection is a parsed CodeConnections connection ARN.
 type Connection struct {
@@ -28,10 +25,22 @@ type Connection struct {
 }
 
 // ParseConnectionArn parses a connection ARN of either form, or says what is wrong.
+// An ARN that is a token (a template parameter's value) is split by CloudFormation:
+// its parts are then tokens too, and its form is checked by the parameter's
+// constraints.
 func ParseConnectionArn(arn string) (Connection, error) {
-	m := connectionArn.FindStringSubmatch(arn)
+	if tokens.Is(arn) {
+		parts := awscdk.Fn_Split(jsii.String(":"), jsii.String(arn), jsii.Number(6))
+		part := func(i int) string { return *awscdk.Fn_Select(jsii.Number(float64(i)), parts) }
+		resource := awscdk.Fn_Split(jsii.String("/"), jsii.String(part(5)), jsii.Number(2))
+		return Connection{
+			Arn: arn, Partition: part(1), Service: part(2), Region: part(3), Account: part(4),
+			ID: *awscdk.Fn_Select(jsii.Number(1), resource),
+		}, nil
+	}
+	m := gitrules.ConnectionArn.FindStringSubmatch(arn)
 	if m == nil {
-		return Connection{}, fmt.Errorf("connection ARN %q is invalid: use arn:aws:codeconnections:<region>:<account>:connection/<uuid> (or the older codestar-connections form)", arn)
+		return Connection{}, fmt.Errorf("connection ARN %q is invalid: must be %s", arn, gitrules.ConnectionArnRule)
 	}
 	return Connection{Arn: arn, Partition: m[1], Service: m[2], Region: m[3], Account: m[4], ID: m[5]}, nil
 }
@@ -83,12 +92,15 @@ func NewConnectionRepository(scope constructs.Construct, id string, props *Conne
 	if err != nil {
 		panic("ConnectionRepositoryProps.ConnectionArn: " + err.Error())
 	}
-	if !fullName.MatchString(props.FullName) {
-		panic(fmt.Sprintf("ConnectionRepositoryProps.FullName %q is invalid: use the repository's full name, owner/repo", props.FullName))
+	if err := gitrules.CheckFullName(props.FullName); err != nil && !tokens.Is(props.FullName) {
+		panic(fmt.Sprintf("ConnectionRepositoryProps.FullName %q is invalid: %v", props.FullName, err))
 	}
 	branch := props.Branch
 	if branch == "" {
 		branch = "main"
+	}
+	if err := gitrules.CheckBranch(branch); err != nil && !tokens.Is(branch) {
+		panic(fmt.Sprintf("ConnectionRepositoryProps.Branch %q is invalid: %v", branch, err))
 	}
 	c := constructs.NewConstruct(scope, &id)
 	return &ConnectionRepository{Construct: c, Connection: conn, FullName: props.FullName, branch: branch}
@@ -106,12 +118,17 @@ func (r *ConnectionRepository) SourceAction(name string, output awscodepipeline.
 		Description: jsii.String("Fetches " + r.FullName + " through its connection for a pipeline"),
 	})
 	r.GrantUseConnection(role)
-	slash := strings.LastIndex(r.FullName, "/")
+	// The action takes the owner and the repository apart; a full name that is a token
+	// cannot be split (GitLab groups nest), so ConnectPipeline sets it whole.
+	owner, repo := r.FullName, ""
+	if slash := strings.LastIndex(r.FullName, "/"); slash >= 0 && !tokens.Is(r.FullName) {
+		owner, repo = r.FullName[:slash], r.FullName[slash+1:]
+	}
 	return awscodepipelineactions.NewCodeStarConnectionsSourceAction(&awscodepipelineactions.CodeStarConnectionsSourceActionProps{
 		ActionName:    jsii.String(name),
 		ConnectionArn: jsii.String(r.Connection.Arn),
-		Owner:         jsii.String(r.FullName[:slash]),
-		Repo:          jsii.String(r.FullName[slash+1:]),
+		Owner:         jsii.String(owner),
+		Repo:          jsii.String(repo),
 		Branch:        jsii.String(r.branch),
 		Output:        output,
 		Role:          role,
@@ -119,15 +136,36 @@ func (r *ConnectionRepository) SourceAction(name string, output awscodepipeline.
 	})
 }
 
-// Triggers starts the pipeline on a push to the branch, and nothing else.
-func (r *ConnectionRepository) Triggers(action awscodepipeline.IAction) *[]*awscodepipeline.TriggerProps {
-	return &[]*awscodepipeline.TriggerProps{{
+// ConnectPipeline adds the trigger that starts the pipeline on a push to the branch,
+// and nothing else. When the full name is a token, it sets the source action's
+// repository id to it, whole.
+func (r *ConnectionRepository) ConnectPipeline(pipeline awscodepipeline.Pipeline, action awscodepipeline.IAction) {
+	pipeline.AddTrigger(&awscodepipeline.TriggerProps{
 		ProviderType: awscodepipeline.ProviderType_CODE_STAR_SOURCE_CONNECTION,
 		GitConfiguration: &awscodepipeline.GitConfiguration{
 			SourceAction: action,
 			PushFilter:   &[]*awscodepipeline.GitPushFilter{{BranchesIncludes: jsii.Strings(r.branch)}},
 		},
-	}}
+	})
+	if tokens.Is(r.FullName) {
+		stage, index := actionPosition(pipeline, action)
+		cfn := pipeline.Node().DefaultChild().(awscodepipeline.CfnPipeline)
+		cfn.AddPropertyOverride(jsii.String(fmt.Sprintf("Stages.%d.Actions.%d.Configuration.FullRepositoryId", stage, index)), r.FullName)
+	}
+}
+
+// actionPosition finds action in pipeline: the index of its stage and its index in
+// the stage. It panics when the pipeline does not hold the action.
+func actionPosition(pipeline awscodepipeline.Pipeline, action awscodepipeline.IAction) (int, int) {
+	name := *action.ActionProperties().ActionName
+	for s, stage := range *pipeline.Stages() {
+		for a, candidate := range *stage.Actions() {
+			if *candidate.ActionProperties().ActionName == name && candidate.ActionProperties().Category == action.ActionProperties().Category {
+				return s, a
+			}
+		}
+	}
+	panic("source: pipeline " + *pipeline.Node().Path() + " has no action " + name)
 }
 
 // GrantUseConnection lets grantee use the connection, and no other: to fetch sources,

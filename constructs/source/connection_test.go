@@ -31,6 +31,6 @@ func TestParseConnectionArnAcceptsBothFormsAndNamesTheProblem(t *testing.T) {
 	} {
 		_, err := ParseConnectionArn(bad)
 		require.Error(t, err, bad)
-		assert.Contains(t, err.Error(), `connection ARN "`+bad+`" is invalid: use arn:aws:codeconnections:<region>:<account>:connection/<uuid>`)
+		assert.Contains(t, err.Error(), `connection ARN "`+bad+`" is invalid: must be a CodeConnections connection ARN, arn:aws:codeconnections:<region>:<account>:connection/<uuid>`)
 	}
 }

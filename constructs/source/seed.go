@@ -7,6 +7,7 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscodebuild"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscodepipeline"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
@@ -57,7 +58,42 @@ type RepositorySeed struct {
 	// Resource is the custom resource; its attributes are Result (seeded,
 	// already-seeded or nothing-to-add), Commit (the branch's tip once done), Added and
 	// Kept (how many seed files were added, and kept out because the branch had its own).
-	Resource awscdk.CustomResource
+	Resource  awscdk.CustomResource
+	condition awscdk.CfnCondition
+}
+
+// OnlyIf makes the seeding conditional: CloudFormation creates its resources only when
+// condition holds (for example a template parameter that switches the sample code on).
+// A nil condition changes nothing. Call it before Precede.
+func (s *RepositorySeed) OnlyIf(condition awscdk.CfnCondition) {
+	if condition == nil {
+		return
+	}
+	s.condition = condition
+	for _, child := range *s.Node().FindAll(constructs.ConstructOrder_PREORDER) {
+		if resource, ok := child.(awscdk.CfnResource); ok {
+			resource.CfnOptions().SetCondition(condition)
+		}
+	}
+}
+
+// Precede makes pipeline wait for the seeding, since a pipeline runs once when it is
+// created and must build the seeded branch. A conditional seeding cannot be a
+// DependsOn (CloudFormation rejects one on a resource that may not exist): the
+// pipeline then records the seed commit as its variable SeedCommit when the condition
+// holds, which orders it after the seeding only then.
+func (s *RepositorySeed) Precede(pipeline awscodepipeline.Pipeline) {
+	if s.condition == nil {
+		pipeline.Node().AddDependency(s.Resource)
+		return
+	}
+	variable := map[string]any{
+		"Name":         "SeedCommit",
+		"DefaultValue": s.Resource.GetAttString(jsii.String("Commit")),
+		"Description":  "The commit that seeded the branch when the project was created",
+	}
+	cfn := pipeline.Node().DefaultChild().(awscodepipeline.CfnPipeline)
+	cfn.AddPropertyOverride(jsii.String("Variables"), awscdk.Fn_ConditionIf(s.condition.LogicalId(), []any{variable}, awscdk.Aws_NO_VALUE()))
 }
 
 // assetDir is a directory of this package's assets.
@@ -203,7 +239,7 @@ func NewRepositorySeed(scope constructs.Construct, id string, props *RepositoryS
 			AppliesToPatterns: []string{
 				nag.ArnPattern("codebuild", "report-group/"+nag.Ref(build)+"-*"),
 				nag.ArnPattern("logs", "log-group:/aws/codebuild/"+nag.Ref(build)+":*"),
-				nag.ArnPattern("logs", "log-group:/aws/codebuild/"+props.BuildProjectName+":log-stream:*"),
+				nag.ArnPattern("logs", "log-group:/aws/codebuild/"+nag.Text(c, props.BuildProjectName)+":log-stream:*"),
 			},
 		},
 		nag.Rule{

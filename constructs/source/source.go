@@ -22,9 +22,10 @@ type Repository interface {
 	Branch() string
 	// SourceAction returns the pipeline action that fetches the branch into output.
 	SourceAction(name string, output awscodepipeline.Artifact) awscodepipeline.IAction
-	// Triggers returns the pipeline triggers that start the pipeline on a push to the
-	// branch through action, or nil when the action starts the pipeline by itself.
-	Triggers(action awscodepipeline.IAction) *[]*awscodepipeline.TriggerProps
+	// ConnectPipeline completes pipeline, whose source action is action (made by
+	// SourceAction): it adds the triggers that start the pipeline on a push to the
+	// branch, unless the action starts it by itself.
+	ConnectPipeline(pipeline awscodepipeline.Pipeline, action awscodepipeline.IAction)
 }
 
 // SeedExcludes are the names never bundled from a seed directory, at any depth:

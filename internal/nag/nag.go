@@ -18,6 +18,8 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
+
+	"github.com/sagemaker-mlops-cdk/mlops/internal/tokens"
 )
 
 // metadataKey is the resource metadata cdk-nag reads suppressions from.
@@ -127,6 +129,52 @@ func logicalID(c constructs.IConstruct) string {
 		panic("nag: " + *c.Node().Path() + " has no CloudFormation resource")
 	}
 	return *awscdk.Stack_Of(c).GetLogicalId(element)
+}
+
+// Text is how cdk-nag writes s in a finding: s itself when it is a literal; when it
+// holds tokens (a parameter's value, a resource's attribute), the CloudFormation value
+// it resolves to in scope's stack, flattened the way cdk-nag flattens references:
+// `<Name>` for a Ref, `<LogicalId.Attr>` for a GetAtt, the parts of an Fn::Join joined.
+func Text(scope constructs.IConstruct, s string) string {
+	if !tokens.Is(s) {
+		return s
+	}
+	return flatten(awscdk.Stack_Of(scope).Resolve(jsii.String(s)))
+}
+
+// flatten renders a resolved CloudFormation value as cdk-nag's flattenCfnReference
+// does.
+func flatten(v interface{}) string {
+	switch t := v.(type) {
+	case nil:
+		return ""
+	case string:
+		return strings.NewReplacer("${", "<", "}", ">").Replace(t)
+	case map[string]interface{}:
+		if join, ok := t["Fn::Join"].([]interface{}); ok && len(join) == 2 {
+			delimiter, _ := join[0].(string)
+			items, _ := join[1].([]interface{})
+			parts := make([]string, len(items))
+			for i, item := range items {
+				parts[i] = flatten(item)
+			}
+			return strings.Join(parts, delimiter)
+		}
+		if sub, ok := t["Fn::Sub"]; ok {
+			return flatten(sub)
+		}
+		if getAtt, ok := t["Fn::GetAtt"].([]interface{}); ok && len(getAtt) == 2 {
+			return "<" + flatten(getAtt[0]) + "." + flatten(getAtt[1]) + ">"
+		}
+		if ref, ok := t["Ref"]; ok {
+			return "<" + flatten(ref) + ">"
+		}
+	}
+	data, err := json.Marshal(v)
+	if err != nil {
+		panic("nag.Text: " + err.Error())
+	}
+	return string(data)
 }
 
 // ArnPattern matches a finding of a resource ARN of service whose resource part is

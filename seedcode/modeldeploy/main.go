@@ -21,6 +21,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/sagemaker-mlops-cdk/mlops/config"
+	"github.com/sagemaker-mlops-cdk/mlops/constructs/modeldeploy"
 	"github.com/sagemaker-mlops-cdk/mlops/constructs/project"
 	"github.com/sagemaker-mlops-cdk/mlops/jsiiclose"
 	"github.com/sagemaker-mlops-cdk/mlops/stacks"
@@ -50,6 +51,9 @@ type settings struct {
 	// grantedCapture is, for a stage in another account, the prefix the project lets
 	// that account write captured data under ("" for none).
 	grantedCapture map[string]string
+	// boundary is the permissions boundary the endpoint stacks' roles must carry, ""
+	// for none.
+	boundary string
 }
 
 // readSettings reads and checks the environment, naming every missing variable.
@@ -63,6 +67,7 @@ func readSettings(getenv func(string) string) (settings, error) {
 		grantedCapture:   map[string]string{},
 		artifactsAccount: getenv("ARTIFACTS_ACCOUNT_ID"),
 		artifactsRegion:  getenv("ARTIFACTS_REGION"),
+		boundary:         getenv(modeldeploy.EnvPermissionsBoundary),
 	}
 	var missing []string
 	for _, name := range []string{"SAGEMAKER_PROJECT_NAME", "SAGEMAKER_PROJECT_ID", "SOURCE_MODEL_PACKAGE_GROUP_NAME"} {
@@ -162,10 +167,11 @@ func run(ctx context.Context, getenv func(string) string, dir string) error {
 	app := awscdk.NewApp(&awscdk.AppProps{Outdir: jsii.String(s.outdir), Context: &cdkContext})
 	for id, name := range map[string]string{"Staging": "staging", "Prod": "prod"} {
 		props := &stacks.EndpointStackProps{
-			Project:         s.project,
-			StageName:       name,
-			Stage:           stages[name],
-			ModelPackageArn: arn,
+			Project:                s.project,
+			StageName:              name,
+			Stage:                  stages[name],
+			ModelPackageArn:        arn,
+			PermissionsBoundaryArn: s.boundary,
 		}
 		if t, ok := s.targets[name]; ok {
 			props.Env = &awscdk.Environment{Account: jsii.String(t.Account), Region: jsii.String(t.Region)}
