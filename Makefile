@@ -56,9 +56,9 @@ test-go: deps ## Go tests: unit, synth assertions, cfn-lint, cdk-nag, the CDK CL
 test-seed: deps ## The ModelDeploy seed's own tests (resolver and test gate against moto, synthesis).
 	cd seedcode/modeldeploy && gofmt -l . | (! grep .) && go vet ./... && JSII_DEPRECATED=fail go test -count=1 ./...
 
-test-python: $(VENV)/.installed ## Python tests: the ModelBuild seed code, and the seeding of Git repositories (real git, moto).
+test-python: $(VENV)/.installed ## Python tests: the ModelBuild seed code, the seeding of Git repositories (real git, moto), the Studio templates' publisher (moto).
 	cd seedcode/modelbuild && ../../$(VENV)/bin/python -m pytest -q -p no:cacheprovider
-	$(VENV)/bin/python -m pytest -q -p no:cacheprovider test/seeding
+	$(VENV)/bin/python -m pytest -q -p no:cacheprovider test/seeding test/studio
 
 # -s shows each step of the rehearsal and its duration as it runs.
 e2e: deps ## Rehearse the whole flow against a local AWS emulator (moto server on 127.0.0.1).

@@ -15,6 +15,9 @@ type Project struct {
 	// Staging and Prod are the stages' endpoint stacks, the same stacks the deploy
 	// pipeline deploys, for an engineer to synthesize or deploy by hand.
 	Staging, Prod *EndpointStack
+	// Studio publishes the project as SageMaker project templates for Studio; nil when
+	// the configuration turns them off (studio.enabled).
+	Studio *StudioTemplates
 }
 
 // NewProject adds the stacks of the project described by cfg to app (or a stage).
@@ -35,9 +38,13 @@ func NewProject(app constructs.Construct, cfg config.Config) *Project {
 		}
 		return NewEndpointStack(app, id, props)
 	}
-	return &Project{
+	p := &Project{
 		Project: project,
 		Staging: endpointStack("Staging", "staging", cfg.Staging),
 		Prod:    endpointStack("Prod", "prod", cfg.Prod),
 	}
+	if cfg.Studio.Enabled {
+		p.Studio = NewStudioTemplates(app, "StudioTemplates", &StudioTemplatesProps{Config: cfg})
+	}
+	return p
 }

@@ -12,14 +12,17 @@ import (
 )
 
 // TestTemplatesAreCfnLintClean runs cfn-lint once over every template of every
-// configuration: no error and no warning (informational findings are allowed).
+// configuration, the Studio templates' JSON and their published YAML included: no
+// error and no warning (informational findings are allowed).
 func TestTemplatesAreCfnLintClean(t *testing.T) {
 	cfnLint := filepath.Join(testutil.RepoRoot(), ".venv", "bin", "cfn-lint")
 	var templates []string
 	for name := range configurations {
-		for file := range synthesizedConfig(t, name).templates {
-			templates = append(templates, filepath.Join(workDir, name, file))
+		s := synthesizedConfig(t, name)
+		for file := range s.templates {
+			templates = append(templates, filepath.Join(s.dir, file))
 		}
+		templates = append(templates, s.yaml...)
 	}
 	sort.Strings(templates)
 	require.NotEmpty(t, templates)

@@ -32,8 +32,8 @@ func cdk(t *testing.T, args ...string) (error, string, string) {
 // TestCLISynthPrintsNoWarningAndMatchesTheTestedTemplates synthesizes the app with the
 // real CDK CLI and cdk.json, as `make synth` does: it prints no warning of any kind (only
 // the CLI's own success line for a multi-stack app), and writes byte for byte the
-// templates the other tests check, so those tests check what is deployed and synthesis
-// is deterministic. The CLI prints its messages to stderr, or to stdout when CI=true is
+// templates the other tests check (the Studio templates' JSON and YAML included), so
+// those tests check what is deployed and synthesis is deterministic. The CLI prints its messages to stderr, or to stdout when CI=true is
 // set (as CI systems do), so both streams are read: with --quiet neither holds a template.
 func TestCLISynthPrintsNoWarningAndMatchesTheTestedTemplates(t *testing.T) {
 	out := t.TempDir()
@@ -45,7 +45,17 @@ func TestCLISynthPrintsNoWarningAndMatchesTheTestedTemplates(t *testing.T) {
 	}
 	tested := synthesizedConfig(t, "default")
 	require.NotEmpty(t, tested.templates)
+	require.Len(t, tested.yaml, 2, "both Studio templates")
+	files := []string{}
 	for name := range tested.templates {
+		files = append(files, name)
+	}
+	for _, path := range tested.yaml {
+		rel, err := filepath.Rel(tested.dir, path)
+		require.NoError(t, err)
+		files = append(files, rel)
+	}
+	for _, name := range files {
 		cli, err := os.ReadFile(filepath.Join(out, name))
 		require.NoError(t, err, "the CLI did not write %s", name)
 		inProcess, err := os.ReadFile(filepath.Join(tested.dir, name))

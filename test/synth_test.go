@@ -31,8 +31,11 @@ type nagLine struct {
 type synthesis struct {
 	// dir is the cloud assembly directory.
 	dir string
-	// templates are the synthesized templates by file name.
+	// templates are the synthesized templates by file name, relative to dir (the
+	// Studio templates are in the nested assembly of their stage).
 	templates map[string]testutil.Template
+	// yaml are the paths of the Studio templates' YAML bodies.
+	yaml []string
 	// problems are the error and warning annotations of the synthesis (cdk-nag reports
 	// unsuppressed findings as such annotations), one line each.
 	problems []string
@@ -53,7 +56,6 @@ func synthWithNag(t *testing.T, dir string, context map[string]any) synthesis {
 		Reports:       jsii.Bool(true),
 		ReportFormats: &[]cdknag.NagReportFormat{cdknag.NagReportFormat_JSON},
 	}), nil)
-	stacks.NewProject(app, cfg)
 	s := synthesis{dir: *app.Outdir(), templates: map[string]testutil.Template{}}
 	failed := false
 	func() {
@@ -65,6 +67,8 @@ func synthWithNag(t *testing.T, dir string, context map[string]any) synthesis {
 				failed = true
 			}
 		}()
+		// The Studio templates' stage is synthesized while the app is built.
+		stacks.NewProject(app, cfg)
 		app.Synth(nil)
 	}()
 	if failed {
@@ -72,11 +76,16 @@ func synthWithNag(t *testing.T, dir string, context map[string]any) synthesis {
 	} else {
 		s.problems = manifestProblems(t, s.dir)
 	}
-	paths, err := filepath.Glob(filepath.Join(s.dir, "*.template.json"))
-	require.NoError(t, err)
-	for _, path := range paths {
-		s.templates[filepath.Base(path)] = readJSON[testutil.Template](t, path)
+	for _, pattern := range []string{"*.template.json", "assembly-*/*.template.json"} {
+		paths, err := filepath.Glob(filepath.Join(s.dir, pattern))
+		require.NoError(t, err)
+		for _, path := range paths {
+			rel, err := filepath.Rel(s.dir, path)
+			require.NoError(t, err)
+			s.templates[rel] = readJSON[testutil.Template](t, path)
+		}
 	}
+	s.yaml, _ = filepath.Glob(filepath.Join(s.dir, "assembly-*", "*.yaml"))
 	reports, err := filepath.Glob(filepath.Join(s.dir, "AwsSolutions-*-NagReport.json"))
 	require.NoError(t, err)
 	for _, path := range reports {
@@ -87,8 +96,30 @@ func synthWithNag(t *testing.T, dir string, context map[string]any) synthesis {
 	return s
 }
 
-// validationViolations lists the violations of the CDK's validation report.
+// assemblyFiles are the files called name of the cloud assembly in dir and of its
+// nested assemblies (the Studio templates' stage); a stage that failed to synthesize
+// leaves only its own.
+func assemblyFiles(t *testing.T, dir, name string) []string {
+	paths, err := filepath.Glob(filepath.Join(dir, name))
+	require.NoError(t, err)
+	nested, err := filepath.Glob(filepath.Join(dir, "assembly-*", name))
+	require.NoError(t, err)
+	out := append(paths, nested...)
+	require.NotEmpty(t, out, "no %s in %s", name, dir)
+	return out
+}
+
+// validationViolations lists the violations of the CDK's validation reports.
 func validationViolations(t *testing.T, dir string) []string {
+	var out []string
+	for _, path := range assemblyFiles(t, dir, "validation-report.json") {
+		out = append(out, reportViolations(t, path)...)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func reportViolations(t *testing.T, path string) []string {
 	report := readJSON[struct {
 		PluginReports []struct {
 			Violations []struct {
@@ -98,7 +129,7 @@ func validationViolations(t *testing.T, dir string) []string {
 				} `json:"violatingConstructs"`
 			} `json:"violations"`
 		} `json:"pluginReports"`
-	}](t, filepath.Join(dir, "validation-report.json"))
+	}](t, path)
 	var out []string
 	for _, p := range report.PluginReports {
 		for _, v := range p.Violations {
@@ -108,12 +139,21 @@ func validationViolations(t *testing.T, dir string) []string {
 			}
 		}
 	}
+	return out
+}
+
+// manifestProblems lists the error and warning annotations of a cloud assembly and
+// its nested assemblies.
+func manifestProblems(t *testing.T, dir string) []string {
+	var out []string
+	for _, path := range assemblyFiles(t, dir, "manifest.json") {
+		out = append(out, annotations(t, path)...)
+	}
 	sort.Strings(out)
 	return out
 }
 
-// manifestProblems lists the error and warning annotations of a cloud assembly.
-func manifestProblems(t *testing.T, dir string) []string {
+func annotations(t *testing.T, path string) []string {
 	manifest := readJSON[struct {
 		Artifacts map[string]struct {
 			Metadata map[string][]struct {
@@ -121,19 +161,18 @@ func manifestProblems(t *testing.T, dir string) []string {
 				Data any    `json:"data"`
 			} `json:"metadata"`
 		} `json:"artifacts"`
-	}](t, filepath.Join(dir, "manifest.json"))
+	}](t, path)
 	var out []string
 	for _, a := range manifest.Artifacts {
-		for path, entries := range a.Metadata {
+		for construct, entries := range a.Metadata {
 			for _, e := range entries {
 				if e.Type == "aws:cdk:error" || e.Type == "aws:cdk:warning" {
 					first, _, _ := strings.Cut(fmt.Sprint(e.Data), "\n")
-					out = append(out, e.Type+" "+first+" at "+path)
+					out = append(out, e.Type+" "+first+" at "+construct)
 				}
 			}
 		}
 	}
-	sort.Strings(out)
 	return out
 }
 

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"testing"
 )
 
 // Statement is one IAM policy statement of a template, with its resources rendered
@@ -47,6 +48,17 @@ func (tpl Template) RoleStatements(roleID string) []Statement {
 		}
 	}
 	return out
+}
+
+// ManagedPolicyStatements returns the statements of the managed policy with the
+// given logical id.
+func (tpl Template) ManagedPolicyStatements(t testing.TB, policyID string) []Statement {
+	t.Helper()
+	p := tpl.Resource(t, policyID)
+	if p.Type != "AWS::IAM::ManagedPolicy" {
+		t.Fatalf("%s is a %s, not a managed policy", policyID, p.Type)
+	}
+	return statements(policyID, p.Properties["PolicyDocument"])
 }
 
 // AllStatements returns every statement of the template: identity policies, bucket

@@ -169,3 +169,33 @@ func TestAStageElsewhereMustCaptureWhereItsAccountMayWrite(t *testing.T) {
 	err = run(context.Background(), buildEnv(t, s, stagingElsewhere), ".")
 	require.EqualError(t, err, "staging-config.json captures data (dataCapture.enabled), but the project lets account 222222222222 write no captured data: set dataCapture.enabled to false, or deploy the project with staging.dataCapture.enabled=true")
 }
+
+// A project created from a Studio template bounds its roles: the build passes the
+// boundary on, and every role of both endpoint stacks carries it, since the project's
+// deployment role may create no other.
+func TestTheProjectsPermissionsBoundaryReachesEveryRoleOfTheEndpointStacks(t *testing.T) {
+	s := motoserver.Shared(t)
+	const boundary = "arn:aws:iam::123456789012:policy/sagemaker-mlops-projects-boundary-us-east-1"
+	getenv := buildEnv(t, s, map[string]string{
+		"MODEL_PACKAGE_ARN":        "arn:aws:sagemaker:us-east-1:123456789012:model-package/abalone-p-abalonedemo1/9",
+		"PERMISSIONS_BOUNDARY_ARN": boundary,
+	})
+	require.NoError(t, run(context.Background(), getenv, "."))
+	for _, stage := range []string{"Staging", "Prod"} {
+		tpl := readTemplate(t, filepath.Join(getenv("CDK_OUTDIR"), stage+".template.json"))
+		roles := 0
+		for id, r := range tpl.Resources {
+			if r.Type == "AWS::IAM::Role" {
+				roles++
+				assert.Equal(t, boundary, r.Properties["PermissionsBoundary"], "%s %s", stage, id)
+			}
+		}
+		assert.Positive(t, roles, stage)
+	}
+
+	unbounded := buildEnv(t, s, map[string]string{"MODEL_PACKAGE_ARN": "arn:aws:sagemaker:us-east-1:123456789012:model-package/abalone-p-abalonedemo1/9"})
+	require.NoError(t, run(context.Background(), unbounded, "."))
+	for id, r := range readTemplate(t, filepath.Join(unbounded("CDK_OUTDIR"), "Staging.template.json")).Resources {
+		assert.NotContains(t, r.Properties, "PermissionsBoundary", "without the variable, %s is as cdk deploy makes it", id)
+	}
+}

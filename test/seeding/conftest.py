@@ -2,8 +2,9 @@
 
 Real git repositories in a temporary directory (a bare "remote" holding a README commit
 on main, and the user's working clone of it), the same remote served over git's smart
-HTTP protocol by ``git http-backend`` behind a small CGI bridge on 127.0.0.1, and a moto
-server on 127.0.0.1 for the custom resource handler. Nothing leaves 127.0.0.1.
+HTTP protocol by ``git http-backend`` behind a small CGI bridge on 127.0.0.1; the moto
+server of the custom resource handler's tests is ../conftest.py's. Nothing leaves
+127.0.0.1.
 
 The modules under test are imported from their source directories, without writing
 bytecode there: those directories are bundled as they are into the CodeBuild and Lambda
@@ -12,13 +13,11 @@ assets.
 
 from __future__ import annotations
 
-import logging
 import os
 import socket
 import subprocess
 import sys
 import threading
-import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Dict, Optional, Tuple, Union
@@ -281,32 +280,3 @@ def http_url(remote):
     server.shutdown()
     server.server_close()
     thread.join()
-
-
-@pytest.fixture(scope="session")
-def moto_endpoint():
-    """A moto server on 127.0.0.1 for the whole session; its URL."""
-    from moto.server import ThreadedMotoServer
-
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield "http://{}:{}".format(host, port)
-    server.stop()
-
-
-@pytest.fixture
-def aws(moto_endpoint, monkeypatch, tmp_path):
-    """Points boto3 at the moto server, with fake credentials in us-east-1 and none of
-    the machine's AWS configuration, on a moto with no state left by other tests."""
-    urllib.request.urlopen(urllib.request.Request(moto_endpoint + "/moto-api/reset", method="POST")).close()
-    for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN", "AWS_REGION"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("AWS_ENDPOINT_URL", moto_endpoint)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "aws-config"))
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "aws-credentials"))
-    return moto_endpoint
