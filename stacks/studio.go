@@ -177,7 +177,7 @@ func newProjectTemplate(stage awscdk.Stage, v StudioTemplateVariant, cfg config.
 		props.ModelBuildSeedCondition, props.ModelDeploySeedCondition = buildRepo.SeedCode, deployRepo.SeedCode
 	}
 	p := addProject(stack, props)
-	studio.PutRolesUnder(stack, studio.RolePath(cfg.Project))
+	studio.ScopeRoles(stack, studio.RolePath(cfg.Project))
 	studio.NameResources(stack, cfg.Project)
 	explainIDScopedArns(stack, cfg.Project)
 	return p

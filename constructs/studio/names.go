@@ -123,17 +123,21 @@ func hasName(resource awscdk.CfnResource, property string) bool {
 	return name != nil && awscdk.Stack_Of(resource).Resolve(name) != nil
 }
 
-// PutRolesUnder gives every role below scope the IAM path path.
-func PutRolesUnder(scope constructs.IConstruct, path string) {
-	awscdk.Aspects_Of(scope).Add(&rolePath{path: path}, &awscdk.AspectOptions{Priority: awscdk.AspectPriority_MUTATING()})
+// ScopeRoles gives every role below scope the IAM path path, and no name of its own:
+// CloudFormation names each after the stack, so that a template needs no
+// CAPABILITY_NAMED_IAM (whether SageMaker grants it when it creates a project's stack
+// is not documented).
+func ScopeRoles(scope constructs.IConstruct, path string) {
+	awscdk.Aspects_Of(scope).Add(&roleScope{path: path}, &awscdk.AspectOptions{Priority: awscdk.AspectPriority_MUTATING()})
 }
 
-// rolePath is the aspect of PutRolesUnder.
-type rolePath struct{ path string }
+// roleScope is the aspect of ScopeRoles.
+type roleScope struct{ path string }
 
-// Visit sets the path of node when it is a role.
-func (r *rolePath) Visit(node constructs.IConstruct) {
+// Visit sets the path of node, and removes its name, when it is a role.
+func (r *roleScope) Visit(node constructs.IConstruct) {
 	if resource, ok := node.(awscdk.CfnResource); ok && *resource.CfnResourceType() == "AWS::IAM::Role" {
 		resource.AddPropertyOverride(jsii.String("Path"), r.path)
+		resource.AddPropertyDeletionOverride(jsii.String("RoleName"))
 	}
 }

@@ -13,16 +13,27 @@ prints so nobody mistakes a placeholder for a tested resource:
   resolve (CodePipeline pipelines, SageMaker code repositories, bucket policies,
   autoscaling, CDK metadata).
 
-Two moto bugs are corrected for the run: KMS keys created by CloudFormation with tags
-crash moto (it expects TagKey/TagValue where CloudFormation gives Key/Value), and moto
-names SageMaker endpoints after their logical id instead of their EndpointName.
+Three moto bugs are corrected for the run: KMS keys created by CloudFormation with tags
+crash moto (it expects TagKey/TagValue where CloudFormation gives Key/Value), moto
+names SageMaker endpoints after their logical id instead of their EndpointName, and
+moto's CloudFormation drops a bucket's CORS rules and versioning. One
+CloudFormation behaviour moto lacks is added: a stack's parameters are checked against
+their constraints (AllowedPattern as a whole-value match, MinLength, MaxLength,
+AllowedValues), and a value that breaks one fails the stack's creation with the
+parameter's ConstraintDescription, as CloudFormation answers.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 import socket
+import sys
+from pathlib import Path
 from typing import Any, Dict
+
+import boto3
+import yaml
 
 from moto.cloudformation import parsing
 from moto.core.common_models import CloudFormationModel
@@ -162,6 +173,59 @@ class CodeBuildProject(_Resource, CloudFormationModel):
         self.backend().delete_project(self.name)
 
 
+PUBLISHER = Path(__file__).resolve().parents[2] / "constructs" / "studio" / "publisher"
+
+
+class _HandledInProcess(_Resource, CloudFormationModel):
+    """A custom resource whose handler is the project's own Python code, run here with
+    clients of the emulator itself."""
+
+    group = SHIM_TYPES
+    endpoint = ""
+
+    def request(self, kind: str, old: Dict[str, Any] | None = None) -> Dict[str, Any]:
+        import handler  # noqa: PLC0415 - the publisher's module, from PUBLISHER
+
+        request = {
+            "RequestType": kind, "ResourceType": self.cfn_type, "StackId": "emulated", "RequestId": "emulated",
+            "LogicalResourceId": self.name, "ResourceProperties": self.properties,
+        }
+        if old is not None:
+            request["OldResourceProperties"] = old
+        response = handler.answer(request, lambda service: boto3.client(
+            service, endpoint_url=self.endpoint, region_name=self.region, aws_access_key_id="testing", aws_secret_access_key="testing"))
+        if response["Status"] != "SUCCESS":
+            raise RuntimeError("{} {} failed: {}".format(self.cfn_type, kind, response.get("Reason")))
+        return response
+
+    def create(self):
+        self.request("Create")
+
+    def delete(self, *_account_and_region):
+        """Deletes with the properties the resource was created with: moto calls this
+        with the account and region, and would otherwise hand the template's
+        unresolved properties to delete_from_cloudformation_json."""
+        self.request("Delete")
+
+    @classmethod
+    def update_from_cloudformation_json(cls, original_resource, new_resource_name, cloudformation_json, account_id, region_name):
+        old = original_resource.properties
+        original_resource.properties = cloudformation_json.get("Properties", {})
+        original_resource.request("Update", old)
+        return original_resource
+
+
+class PublishStudioTemplates(_HandledInProcess):
+    cfn_type = "Custom::PublishStudioTemplates"
+
+
+class StudioTemplatesLocation(_HandledInProcess):
+    cfn_type = "Custom::StudioTemplatesLocation"
+
+
+IN_PROCESS = {c.cfn_type: c for c in (PublishStudioTemplates, StudioTemplatesLocation)}
+
+
 def _placeholder(cfn_type: str, name_property: str = "", **attributes: str) -> type:
     return type(
         "Placeholder" + cfn_type.replace("::", "").replace("-", ""),
@@ -185,7 +249,7 @@ PLACEHOLDERS = [
 def handled_by(cfn_type: str) -> str:
     """Which group of the module documentation creates resources of cfn_type, or
     "skipped" when nothing does."""
-    model = parsing.get_model_map().get(cfn_type)
+    model = IN_PROCESS.get(cfn_type) or parsing.get_model_map().get(cfn_type)
     if model is None:
         return "skipped"
     return getattr(model, "group", MOTO_TYPES)
@@ -207,11 +271,75 @@ def _fix_moto_bugs() -> None:
     kms.Key.create_from_cloudformation_json = classmethod(create_key_with_cfn_tags)
     sagemaker.FakeEndpoint.cloudformation_name_type = staticmethod(lambda: "EndpointName")
 
+    import moto.s3.models as s3
+
+    create_bucket = s3.FakeBucket.create_from_cloudformation_json.__func__
+
+    def create_bucket_with_cors_and_versioning(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
+        bucket = create_bucket(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs)
+        props = cloudformation_json.get("Properties", {})
+        api = {"AllowedOrigins": "AllowedOrigin", "AllowedMethods": "AllowedMethod", "AllowedHeaders": "AllowedHeader", "ExposedHeaders": "ExposeHeader", "Id": "ID"}
+        rules = [{api.get(k, k): v for k, v in rule.items()} for rule in props.get("CorsConfiguration", {}).get("CorsRules", [])]
+        if rules:
+            bucket.set_cors(rules)
+        if props.get("VersioningConfiguration", {}).get("Status"):
+            bucket.versioning_status = props["VersioningConfiguration"]["Status"]
+        return bucket
+
+    s3.FakeBucket.create_from_cloudformation_json = classmethod(create_bucket_with_cors_and_versioning)
+
+
+def _run_custom_resources_in_process() -> None:
+    original = parsing.resource_class_from_type
+
+    def resource_class_from_type(resource_type: str):
+        return IN_PROCESS.get(resource_type) or original(resource_type)
+
+    parsing.resource_class_from_type = resource_class_from_type
+    sys.dont_write_bytecode = True
+    sys.path.insert(0, str(PUBLISHER))
+
+
+def check_parameters(template: str, parameters: Dict[str, Any]) -> None:
+    """Checks parameter values against the template's constraints as CloudFormation
+    does, raising its ValidationError."""
+    from moto.cloudformation.exceptions import ValidationError
+
+    declared = (yaml.safe_load(template) or {}).get("Parameters", {})
+    for name, spec in declared.items():
+        value = parameters.get(name, spec.get("Default"))
+        if value is None:
+            raise ValidationError(message="Parameters: [{}] must have values".format(name))
+        value = str(value)
+        broken = (
+            ("AllowedPattern" in spec and not re.fullmatch(spec["AllowedPattern"], value))
+            or ("MinLength" in spec and len(value) < int(spec["MinLength"]))
+            or ("MaxLength" in spec and len(value) > int(spec["MaxLength"]))
+            or ("AllowedValues" in spec and value not in [str(v) for v in spec["AllowedValues"]])
+        )
+        if broken:
+            raise ValidationError(message="Parameter '{}' failed to satisfy constraint: {}".format(
+                name, spec.get("ConstraintDescription", "see its AllowedPattern, lengths or AllowedValues")))
+
+
+def _check_stack_parameters() -> None:
+    from moto.cloudformation.models import CloudFormationBackend
+
+    create_stack = CloudFormationBackend.create_stack
+
+    def create_stack_checking_parameters(self, name, template, parameters, *args, **kwargs):
+        check_parameters(template, parameters)
+        return create_stack(self, name, template, parameters, *args, **kwargs)
+
+    CloudFormationBackend.create_stack = create_stack_checking_parameters
+
 
 def start() -> tuple[ThreadedMotoServer, int]:
     """Starts the emulator on a free port of 127.0.0.1 and returns it and the port."""
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     _fix_moto_bugs()
+    _run_custom_resources_in_process()
+    _check_stack_parameters()
     for cache in (parsing.get_model_list, parsing.get_model_map, parsing.get_name_type_map):
         cache.cache_clear()
     with socket.socket() as s:
@@ -219,4 +347,5 @@ def start() -> tuple[ThreadedMotoServer, int]:
         port = s.getsockname()[1]
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
+    _HandledInProcess.endpoint = "http://127.0.0.1:{}".format(port)
     return server, port
