@@ -42,7 +42,7 @@ deps: $(TOOLS)/node_modules/.installed $(TOOLS)/.go-modules $(TOOLS)/.seed-go-mo
 
 synth: $(TOOLS)/node_modules/.installed $(TOOLS)/.go-modules ## Synthesize every stack into cdk.out with cdk.json's settings (no AWS account needed).
 	$(CDK) synth --quiet $(strip $(ARGS))
-	@echo "Templates in cdk.out:" && ls cdk.out/*.template.json
+	@echo "Templates in cdk.out:" && ls cdk.out/*.template.json cdk.out/assembly-*/*.yaml 2>/dev/null
 
 lint: $(TOOLS)/.go-modules ## gofmt and go vet.
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$unformatted" ]; then echo "gofmt would change: $$unformatted"; exit 1; fi

@@ -8,10 +8,13 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/jsii-runtime-go"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/sagemaker-mlops-cdk/mlops/config"
+	"github.com/sagemaker-mlops-cdk/mlops/constructs/studio"
 	"github.com/sagemaker-mlops-cdk/mlops/internal/testutil"
 )
 
@@ -31,6 +34,18 @@ func TestReadmeDocumentsEveryConfigurationKey(t *testing.T) {
 		last := documented[strings.LastIndex(documented, ".")+1:]
 		assert.True(t, strings.Contains(readme, "`"+documented+"`") || strings.Contains(readme, "."+last+"`"),
 			"README.md does not document %s", key)
+	}
+}
+
+// TestReadmeExplainsEveryStatementOfTheLaunchRole keeps the README's table of the
+// launch role in step with its statements.
+func TestReadmeExplainsEveryStatementOfTheLaunchRole(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join(testutil.RepoRoot(), "README.md"))
+	require.NoError(t, err)
+	stack := awscdk.NewStack(testutil.NewApp(t, "", nil), jsii.String("Readme"), nil)
+	for _, p := range studio.LaunchPermissions(stack, jsii.String("arn:aws:iam::111111111111:policy/boundary")) {
+		assert.Contains(t, string(data), "`"+p.Sid+"`", "README.md's launch role table does not explain %s", p.Sid)
+		assert.NotEmpty(t, p.Reason, p.Sid)
 	}
 }
 
