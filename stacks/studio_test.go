@@ -482,3 +482,42 @@ func TestTheDeploymentRoleOfATemplateCreatesOnlyBoundedRoles(t *testing.T) {
 		assert.NotContains(t, r.Properties, "Path", "cdk deploy's roles are as before")
 	}
 }
+
+// IAM limits a managed policy to 6,144 characters without white space: each policy of
+// the publishing stack fits, for the longest partition, region and account values.
+func TestEveryManagedPolicyOfThePublishingStackFitsIAMsLimit(t *testing.T) {
+	pub := studioTemplates(t, nil).publisher
+	fill := testutil.Filler(map[string]string{
+		"AWS::Partition": "aws-iso-b", "AWS::Region": "ap-southeast-4", "AWS::AccountId": "111111111111", "AWS::URLSuffix": "amazonaws.com",
+	})
+	var render func(v any) any
+	render = func(v any) any {
+		switch t := v.(type) {
+		case map[string]any:
+			for _, intrinsic := range []string{"Ref", "Fn::Join", "Fn::Sub", "Fn::GetAtt"} {
+				if _, ok := t[intrinsic]; ok {
+					return fill(testutil.Render(t)) + strings.Repeat("x", 24*strings.Count(testutil.Render(t), "${"+"Publication"))
+				}
+			}
+			out := map[string]any{}
+			for k, x := range t {
+				out[k] = render(x)
+			}
+			return out
+		case []any:
+			out := make([]any, len(t))
+			for i, x := range t {
+				out[i] = render(x)
+			}
+			return out
+		}
+		return v
+	}
+	policies := pub.Resources("AWS::IAM::ManagedPolicy")
+	require.GreaterOrEqual(t, len(policies), 4, "the boundary, the user policy and the launch role's parts")
+	for _, p := range policies {
+		data, err := json.Marshal(render(p.Properties["PolicyDocument"]))
+		require.NoError(t, err)
+		assert.Less(t, len(data), 6144, p.LogicalID)
+	}
+}

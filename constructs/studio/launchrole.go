@@ -31,14 +31,15 @@ type Permission struct {
 // after the project's id (`p-` then lowercase letters and digits); a project name may
 // carry capitals, so patterns hold `*` where it appears.
 const (
-	// artifactBuckets are the project's buckets: `sagemaker-project-<id>` and those
-	// NameResources names `sagemaker-<id>-...`.
+	// projectBucket matches the artifact bucket `sagemaker-project-<id>` (and the key
+	// alias after `alias/`).
 	projectBucket = "sagemaker-project-p-*"
-	namedBucket   = namePrefix + "p-*"
 	// projectNamed matches `sagemaker-<name>-<id>-<suffix>`: build projects,
 	// pipelines, repositories.
 	projectNamed = "sagemaker-*-p-*"
-	// generatedNamed matches what NameResources names.
+	// generatedNamed matches what NameResources names, `sagemaker-<id>-...`: the
+	// access-log bucket, rules, functions, log groups, state machines, code
+	// repositories.
 	generatedNamed = namePrefix + "p-*"
 )
 
@@ -47,13 +48,15 @@ const (
 // carry as its permissions boundary.
 func LaunchPermissions(scope constructs.IConstruct, boundary *string) []Permission {
 	stack := awscdk.Stack_Of(scope)
+	// arn formats an ARN in the stack's partition, region and account; S3 ARNs have
+	// neither region nor account, IAM ARNs no region.
 	arn := func(service, resource string, format awscdk.ArnFormat) *string {
 		c := &awscdk.ArnComponents{Service: jsii.String(service), Resource: jsii.String(resource), ArnFormat: format}
-		if service == "s3" || service == "iam" {
+		switch service {
+		case "s3":
 			c.Region, c.Account = jsii.String(""), jsii.String("")
-			if service == "iam" {
-				c.Account = nil
-			}
+		case "iam":
+			c.Region = jsii.String("")
 		}
 		return stack.FormatArn(c)
 	}
@@ -84,7 +87,7 @@ func LaunchPermissions(scope constructs.IConstruct, boundary *string) []Permissi
 				"s3:GetInventoryConfiguration", "s3:GetMetricsConfiguration", "s3:GetReplicationConfiguration",
 				"s3:GetBucketAbac", "s3:GetBucketMetadataTableConfiguration",
 			},
-			Resources: []*string{arn("s3", projectBucket, none), arn("s3", namedBucket, none)},
+			Resources: []*string{arn("s3", projectBucket, none), arn("s3", generatedNamed, none)},
 		},
 		{
 			Sid:       "CreateProjectKeys",

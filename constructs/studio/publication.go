@@ -3,6 +3,7 @@ package studio
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -202,24 +203,52 @@ func newBoundary(scope constructs.Construct) awsiam.ManagedPolicy {
 // newLaunchRole creates the role CloudFormation assumes for a project's stack.
 func newLaunchRole(scope constructs.Construct, boundary awsiam.ManagedPolicy) awsiam.Role {
 	permissions := LaunchPermissions(scope, BoundaryArn(scope))
-	policy := awsiam.NewManagedPolicy(scope, jsii.String("LaunchPolicy"), &awsiam.ManagedPolicyProps{
-		Description: jsii.String("What CloudFormation needs to create, update and delete the stacks of SageMaker projects created from the published MLOps templates"),
-		Document:    policyDocument(permissions),
-	})
+	var policies []awsiam.IManagedPolicy
+	for i, part := range packPolicies(permissions) {
+		policy := awsiam.NewManagedPolicy(scope, jsii.String(fmt.Sprintf("LaunchPolicy%d", i+1)), &awsiam.ManagedPolicyProps{
+			Description: jsii.String(fmt.Sprintf("What CloudFormation needs to create, update and delete the stacks of SageMaker projects created from the published MLOps templates (part %d)", i+1)),
+			Document:    policyDocument(part),
+		})
+		nag.Suppress(policy, nag.Rule{
+			ID:        "AwsSolutions-IAM5",
+			Reason:    "One launch role creates every project of the account and region, whose resource names embed each project's generated id: each statement is limited to the names, paths or tags of SageMaker projects; creating a key and CloudWatch Logs' log delivery support no resource-level permissions.",
+			AppliesTo: wildcardFindings(scope, part),
+		})
+		policies = append(policies, policy)
+	}
 	role := awsiam.NewRole(scope, jsii.String("LaunchRole"), &awsiam.RoleProps{
 		RoleName:        awscdk.Fn_Sub(jsii.String("sagemaker-mlops-projects-launch-${AWS::Region}"), nil),
 		AssumedBy:       awsiam.NewServicePrincipal(jsii.String("cloudformation.amazonaws.com"), nil),
 		Description:     jsii.String("Launch role of the MLOps project templates: CloudFormation creates a SageMaker project's stack with it"),
-		ManagedPolicies: &[]awsiam.IManagedPolicy{policy},
+		ManagedPolicies: &policies,
 	})
 	// The boundary must exist before a project names it.
 	role.Node().AddDependency(boundary)
-	nag.Suppress(policy, nag.Rule{
-		ID:        "AwsSolutions-IAM5",
-		Reason:    "One launch role creates every project of the account and region, whose resource names embed each project's generated id: each statement is limited to the names, paths or tags of SageMaker projects; creating a key and CloudWatch Logs' log delivery support no resource-level permissions.",
-		AppliesTo: wildcardFindings(scope, permissions),
-	})
 	return role
+}
+
+// managedPolicyBudget is how many characters of statements go into one managed
+// policy: IAM allows 6,144 (white space not counted), and the estimate counts each
+// token (a region, an account) as its placeholder, which is longer than its value.
+const managedPolicyBudget = 5500
+
+// packPolicies splits permissions, in order, into as few parts as keep each under
+// managedPolicyBudget.
+func packPolicies(permissions []Permission) [][]Permission {
+	var parts [][]Permission
+	size := managedPolicyBudget
+	for _, p := range permissions {
+		data, err := json.Marshal(p)
+		if err != nil {
+			panic("studio: " + err.Error())
+		}
+		if size+len(data) > managedPolicyBudget {
+			parts, size = append(parts, nil), 0
+		}
+		parts[len(parts)-1] = append(parts[len(parts)-1], p)
+		size += len(data) - len(p.Reason)
+	}
+	return parts
 }
 
 func newUserPolicy(scope constructs.Construct, bucket awss3.Bucket, launchRole awsiam.Role) awsiam.ManagedPolicy {
@@ -266,7 +295,7 @@ func newPublisher(scope constructs.Construct, props *PublicationProps, bucket aw
 	}))
 	fn := awslambda.NewFunction(scope, jsii.String("Publisher"), &awslambda.FunctionProps{
 		Runtime:     awslambda.Runtime_PYTHON_3_14(),
-		Handler:     jsii.String("handler.handler"),
+		Handler:     jsii.String("publisher.handler"),
 		Code:        awslambda.Code_FromAsset(jsii.String(publisherCode()), nil),
 		Role:        role,
 		LogGroup:    logs,

@@ -184,7 +184,7 @@ class _HandledInProcess(_Resource, CloudFormationModel):
     endpoint = ""
 
     def request(self, kind: str, old: Dict[str, Any] | None = None) -> Dict[str, Any]:
-        import handler  # noqa: PLC0415 - the publisher's module, from PUBLISHER
+        import publisher  # noqa: PLC0415 - the publisher's module, from PUBLISHER
 
         request = {
             "RequestType": kind, "ResourceType": self.cfn_type, "StackId": "emulated", "RequestId": "emulated",
@@ -192,7 +192,7 @@ class _HandledInProcess(_Resource, CloudFormationModel):
         }
         if old is not None:
             request["OldResourceProperties"] = old
-        response = handler.answer(request, lambda service: boto3.client(
+        response = publisher.answer(request, lambda service: boto3.client(
             service, endpoint_url=self.endpoint, region_name=self.region, aws_access_key_id="testing", aws_secret_access_key="testing"))
         if response["Status"] != "SUCCESS":
             raise RuntimeError("{} {} failed: {}".format(self.cfn_type, kind, response.get("Reason")))

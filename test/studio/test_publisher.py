@@ -15,7 +15,7 @@ import pytest
 sys.dont_write_bytecode = True
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "constructs" / "studio" / "publisher"))
 
-import handler  # noqa: E402
+import publisher  # noqa: E402
 
 ASSETS = "cdk-hnb659fds-assets-123456789012-us-east-1"
 TEMPLATES = "sagemaker-mlops-templates-123456789012-us-east-1"
@@ -58,7 +58,7 @@ def keys(s3):
 
 
 def test_create_copies_templates_tagged_for_studio_and_assets_untagged(s3):
-    result = handler.answer(request("Create", [("one.yaml", "a.yaml")], [("h1.zip", "code.zip")]), boto3.client)
+    result = publisher.answer(request("Create", [("one.yaml", "a.yaml")], [("h1.zip", "code.zip")]), boto3.client)
 
     assert result["Status"] == "SUCCESS", result
     assert result["PhysicalResourceId"] == "s3://" + TEMPLATES + "/templates"
@@ -72,10 +72,10 @@ def test_create_copies_templates_tagged_for_studio_and_assets_untagged(s3):
 
 def test_update_replaces_in_place_and_unpublishes_what_is_no_longer_named(s3):
     first = request("Create", [("one.yaml", "a.yaml"), ("two.yaml", "a.yaml")], [("h1.zip", "code.zip")])
-    handler.answer(first, boto3.client)
+    publisher.answer(first, boto3.client)
     second = request("Update", [("one.yaml", "b.yaml")], [("h2.zip", "seed.zip")], old=first)
 
-    result = handler.answer(second, boto3.client)
+    result = publisher.answer(second, boto3.client)
 
     assert result["Status"] == "SUCCESS", result
     assert result["PhysicalResourceId"] == "s3://" + TEMPLATES + "/templates", "the same resource: no delete follows"
@@ -86,15 +86,15 @@ def test_update_replaces_in_place_and_unpublishes_what_is_no_longer_named(s3):
 
 def test_delete_unpublishes_the_templates_and_keeps_the_assets(s3):
     created = request("Create", [("one.yaml", "a.yaml")], [("h1.zip", "code.zip")])
-    handler.answer(created, boto3.client)
+    publisher.answer(created, boto3.client)
     deleted = dict(created, RequestType="Delete", PhysicalResourceId="s3://" + TEMPLATES + "/templates")
 
-    assert handler.answer(deleted, boto3.client)["Status"] == "SUCCESS"
+    assert publisher.answer(deleted, boto3.client)["Status"] == "SUCCESS"
     assert keys(s3) == ["assets/h1.zip"]
 
 
 def test_a_missing_source_fails_the_request_with_the_reason(s3):
-    result = handler.answer(request("Create", [("one.yaml", "missing.yaml")]), boto3.client)
+    result = publisher.answer(request("Create", [("one.yaml", "missing.yaml")]), boto3.client)
 
     assert result["Status"] == "FAILED"
     assert result["Reason"] == "NoSuchKey: An error occurred (NoSuchKey) when calling the CopyObject operation: The specified key does not exist."
@@ -103,7 +103,7 @@ def test_a_missing_source_fails_the_request_with_the_reason(s3):
 
 
 def test_an_unknown_resource_type_fails_naming_the_known_ones(aws):
-    result = handler.answer(request("Create", [], resource_type="Custom::Other"), boto3.client)
+    result = publisher.answer(request("Create", [], resource_type="Custom::Other"), boto3.client)
     assert result["Status"] == "FAILED"
     assert result["Reason"] == "ValueError: unknown resource type Custom::Other: use one of Custom::PublishStudioTemplates, Custom::StudioTemplatesLocation"
 
@@ -136,7 +136,7 @@ def test_the_domain_is_tagged_with_the_location_and_untagged_only_if_it_still_na
     sm, arn = domain
     mine = "s3://" + TEMPLATES + "/templates/"
 
-    result = handler.answer(location_request("Create", arn, mine), boto3.client)
+    result = publisher.answer(location_request("Create", arn, mine), boto3.client)
     assert result["Status"] == "SUCCESS", result
     assert result["PhysicalResourceId"] == arn
     assert domain_tags(sm, arn) == {"team": "ml", "sagemaker:projectS3TemplatesLocation": mine}
@@ -144,12 +144,12 @@ def test_the_domain_is_tagged_with_the_location_and_untagged_only_if_it_still_na
     # Someone points the domain elsewhere (moto appends tags, so the old one goes first).
     sm.delete_tags(ResourceArn=arn, TagKeys=["sagemaker:projectS3TemplatesLocation"])
     sm.add_tags(ResourceArn=arn, Tags=[{"Key": "sagemaker:projectS3TemplatesLocation", "Value": "s3://another/templates/"}])
-    assert handler.answer(location_request("Delete", arn, mine), boto3.client)["Status"] == "SUCCESS"
+    assert publisher.answer(location_request("Delete", arn, mine), boto3.client)["Status"] == "SUCCESS"
     assert domain_tags(sm, arn) == {"team": "ml", "sagemaker:projectS3TemplatesLocation": "s3://another/templates/"}, "another location stays"
 
     sm.delete_tags(ResourceArn=arn, TagKeys=["sagemaker:projectS3TemplatesLocation"])
     sm.add_tags(ResourceArn=arn, Tags=[{"Key": "sagemaker:projectS3TemplatesLocation", "Value": mine}])
-    assert handler.answer(location_request("Delete", arn, mine), boto3.client)["Status"] == "SUCCESS"
+    assert publisher.answer(location_request("Delete", arn, mine), boto3.client)["Status"] == "SUCCESS"
     assert domain_tags(sm, arn) == {"team": "ml"}, "only its own tag goes"
 
 
@@ -170,7 +170,7 @@ def test_send_puts_the_answer_on_the_response_url():
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        handler.send("http://127.0.0.1:{}/response?X-Amz-Signature=x".format(server.server_address[1]), {"Status": "SUCCESS", "Data": {"a": "b"}})
+        publisher.send("http://127.0.0.1:{}/response?X-Amz-Signature=x".format(server.server_address[1]), {"Status": "SUCCESS", "Data": {"a": "b"}})
     finally:
         server.shutdown()
         server.server_close()
