@@ -521,3 +521,37 @@ func TestEveryManagedPolicyOfThePublishingStackFitsIAMsLimit(t *testing.T) {
 		assert.Less(t, len(data), 6144, p.LogicalID)
 	}
 }
+
+// Every name a template gives stays within its service's limit for the longest name
+// and id SageMaker accepts.
+func TestStudioTemplateNamesFitForTheLongestNameAndId(t *testing.T) {
+	fill := testutil.Filler(map[string]string{
+		"SageMakerProjectName": strings.Repeat("N", project.MaxNameLength), "SageMakerProjectId": "p-" + strings.Repeat("0", 12),
+		"AWS::Region": "ap-southeast-4", "AWS::AccountId": "111111111111", "AWS::Partition": "aws-iso-b",
+	})
+	limits := map[string]struct {
+		property string
+		max      int
+	}{
+		"AWS::S3::Bucket": {"BucketName", 63}, "AWS::Events::Rule": {"Name", 64}, "AWS::SageMaker::CodeRepository": {"CodeRepositoryName", 63},
+		"AWS::Lambda::Function": {"FunctionName", 64}, "AWS::StepFunctions::StateMachine": {"StateMachineName", 80},
+		"AWS::Logs::LogGroup": {"LogGroupName", 512}, "AWS::CodeBuild::Project": {"Name", 255}, "AWS::CodePipeline::Pipeline": {"Name", 100},
+		"AWS::CodeCommit::Repository": {"RepositoryName", 100}, "AWS::SageMaker::ModelPackageGroup": {"ModelPackageGroupName", 63},
+		"AWS::KMS::Alias": {"AliasName", 256},
+	}
+	for name, tpl := range studioTemplates(t, nil).templates {
+		checked := 0
+		for typ, limit := range limits {
+			for _, r := range tpl.Resources(typ) {
+				v, ok := r.Properties[limit.property]
+				if !ok {
+					continue
+				}
+				rendered := fill(testutil.Render(v))
+				assert.LessOrEqual(t, len(rendered), limit.max, "%s: %s %s is %q", name, typ, r.LogicalID, rendered)
+				checked++
+			}
+		}
+		assert.Greater(t, checked, 10, name)
+	}
+}
