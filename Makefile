@@ -44,9 +44,14 @@ synth: $(TOOLS)/node_modules/.installed $(TOOLS)/.go-modules ## Synthesize every
 	$(CDK) synth --quiet $(strip $(ARGS))
 	@echo "Templates in cdk.out:" && ls cdk.out/*.template.json cdk.out/assembly-*/*.yaml 2>/dev/null
 
-lint: $(TOOLS)/.go-modules ## gofmt and go vet.
+# staticcheck is run at its pinned version, so it is no dependency of the library.
+STATICCHECK := go run honnef.co/go/tools/cmd/staticcheck@v0.8.2
+
+lint: $(TOOLS)/.go-modules $(TOOLS)/.seed-go-modules ## gofmt, go vet and staticcheck, of the library and of the ModelDeploy seed.
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$unformatted" ]; then echo "gofmt would change: $$unformatted"; exit 1; fi
 	go vet ./...
+	$(STATICCHECK) ./...
+	cd seedcode/modeldeploy && go vet ./... && $(STATICCHECK) ./...
 
 # JSII_DEPRECATED=fail makes any use of a deprecated CDK API fail the tests, since the
 # jsii runtime would otherwise print a warning on every synth.

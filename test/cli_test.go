@@ -15,8 +15,8 @@ import (
 )
 
 // cdk runs the pinned CDK CLI (installed by make into .tools) in the repository root,
-// the way `make synth` does, and returns its exit error, stdout and stderr.
-func cdk(t *testing.T, args ...string) (error, string, string) {
+// the way `make synth` does, and returns its stdout, stderr and exit error.
+func cdk(t *testing.T, args ...string) (string, string, error) {
 	t.Helper()
 	root := testutil.RepoRoot()
 	cmd := exec.Command(filepath.Join(root, ".tools", "node_modules", ".bin", "cdk"), args...)
@@ -26,7 +26,7 @@ func cdk(t *testing.T, args ...string) (error, string, string) {
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err := cmd.Run()
-	return err, stdout.String(), stderr.String()
+	return stdout.String(), stderr.String(), err
 }
 
 // TestCLISynthPrintsNoWarningAndMatchesTheTestedTemplates synthesizes the app with the
@@ -37,7 +37,7 @@ func cdk(t *testing.T, args ...string) (error, string, string) {
 // set (as CI systems do), so both streams are read: with --quiet neither holds a template.
 func TestCLISynthPrintsNoWarningAndMatchesTheTestedTemplates(t *testing.T) {
 	out := t.TempDir()
-	err, stdout, stderr := cdk(t, "synth", "--quiet", "--output", out)
+	stdout, stderr, err := cdk(t, "synth", "--quiet", "--output", out)
 	require.NoError(t, err, stderr)
 	for _, line := range strings.Split(strings.TrimSpace(stdout+"\n"+stderr), "\n") {
 		assert.True(t, line == "" || strings.HasPrefix(line, "Successfully synthesized to ") || strings.HasPrefix(line, "Supply a stack id "),
@@ -68,7 +68,7 @@ func TestCLISynthPrintsNoWarningAndMatchesTheTestedTemplates(t *testing.T) {
 // fails with one line per bad key and leaves no template behind.
 func TestCLIStopsOnBadConfigurationBeforeWritingTemplates(t *testing.T) {
 	out := t.TempDir()
-	err, stdout, stderr := cdk(t, "synth", "--quiet", "--output", out, "-c", "projectName=9lives", "-c", "logRetentionDays=10")
+	stdout, stderr, err := cdk(t, "synth", "--quiet", "--output", out, "-c", "projectName=9lives", "-c", "logRetentionDays=10")
 	require.Error(t, err)
 	output := stdout + stderr
 	assert.Contains(t, output, "invalid configuration:\n")

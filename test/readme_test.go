@@ -71,7 +71,7 @@ func TestREADMESynthExamplesWork(t *testing.T) {
 		assert.Contains(t, command, args[len(args)-1], "make drops ARGS after a line break")
 
 		out := t.TempDir()
-		err, stdout, stderr := cdk(t, append([]string{"synth", "--quiet", "--output", out}, args...)...)
+		stdout, stderr, err := cdk(t, append([]string{"synth", "--quiet", "--output", out}, args...)...)
 		require.NoError(t, err, "%s%s", stdout, stderr)
 		templates, _ := filepath.Glob(filepath.Join(out, "*.template.json"))
 		assert.NotEmpty(t, templates)

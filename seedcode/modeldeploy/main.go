@@ -25,6 +25,7 @@ import (
 	"github.com/sagemaker-mlops-cdk/mlops/constructs/project"
 	"github.com/sagemaker-mlops-cdk/mlops/jsiiclose"
 	"github.com/sagemaker-mlops-cdk/mlops/stacks"
+	"github.com/sagemaker-mlops-cdk/mlops/version"
 
 	"modeldeploy/internal/resolve"
 )
@@ -158,7 +159,7 @@ func run(ctx context.Context, getenv func(string) string, dir string) error {
 		}
 		arn = pkg.ARN
 	}
-	fmt.Printf("Deploying model package %s of group %s\n", arn, s.group)
+	fmt.Printf("Deploying model package %s of group %s with sagemaker-mlops-cdk %s\n", arn, s.group, version.Version)
 
 	cdkContext, err := readCDKContext(filepath.Join(dir, "cdk.json"))
 	if err != nil {
