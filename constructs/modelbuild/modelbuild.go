@@ -39,7 +39,7 @@ type ModelBuildProps struct {
 	// Artifacts stores pipeline artifacts and SageMaker outputs. Required.
 	Artifacts *artifacts.ArtifactBucket
 	// Registry receives the model versions the SageMaker pipeline registers. Required.
-	Registry *registry.ModelRegistry
+	Registry registry.IModelRegistry
 	// ProcessingInstanceType is the default of the SageMaker pipeline's
 	// ProcessingInstanceType parameter. Default: "ml.m5.xlarge".
 	ProcessingInstanceType string
@@ -102,7 +102,7 @@ func NewModelBuild(scope constructs.Construct, id string, props *ModelBuildProps
 			"SAGEMAKER_PROJECT_NAME_ID":   jsii.String(p.NameID()),
 			"SAGEMAKER_PIPELINE_NAME":     jsii.String(p.PipelineName()),
 			"SAGEMAKER_PIPELINE_ROLE_ARN": pipelineRole.RoleArn(),
-			"MODEL_PACKAGE_GROUP_NAME":    jsii.String(props.Registry.GroupName),
+			"MODEL_PACKAGE_GROUP_NAME":    props.Registry.GroupName(),
 			"ARTIFACT_BUCKET":             props.Artifacts.Bucket.BucketName(),
 			"ARTIFACT_BUCKET_KMS_KEY_ARN": props.Artifacts.Key.KeyArn(),
 			"AWS_REGION":                  awscdk.Aws_REGION(),
@@ -210,7 +210,7 @@ func newPipelineRole(scope constructs.Construct, props *ModelBuildProps) awsiam.
 				nag.ArnPattern("sagemaker", "training-job/pipelines-*"),
 				nag.ArnPattern("sagemaker", "processing-job/"+nag.Text(role, p.ArnName("-*"))),
 				nag.ArnPattern("sagemaker", "training-job/"+nag.Text(role, p.ArnName("-*"))),
-				nag.ArnPattern("sagemaker", "model-package/"+nag.Text(role, props.Registry.GroupArnName)+"/*"),
+				nag.ArnPatternOf(role, props.Registry.PackagesArn()),
 				nag.ArnPattern("logs", "log-group:"+processingLogs+":*"),
 				nag.ArnPattern("logs", "log-group:"+trainingLogs+":*"),
 				nag.ArnPattern("ecr", "repository/sagemaker-scikit-learn"),

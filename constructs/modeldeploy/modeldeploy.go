@@ -42,8 +42,6 @@ const (
 	// output: the seed app synthesizes its stacks with the ids Staging and Prod.
 	StagingTemplate = "Staging.template.json"
 	ProdTemplate    = "Prod.template.json"
-	// ApprovedStatus is the only model approval status that starts a deployment.
-	ApprovedStatus = "Approved"
 )
 
 // ModelDeployProps configures a ModelDeploy.
@@ -59,7 +57,7 @@ type ModelDeployProps struct {
 	Artifacts *artifacts.ArtifactBucket
 	// Registry is the model package group whose approvals start the pipeline.
 	// Required.
-	Registry *registry.ModelRegistry
+	Registry registry.IModelRegistry
 	// TestInvocations is how many times the test gate invokes the staging endpoint.
 	// Default: 20, the least allowed.
 	TestInvocations int
@@ -159,7 +157,7 @@ func NewModelDeploy(scope constructs.Construct, id string, props *ModelDeployPro
 	buildEnv := map[string]*string{
 		"SAGEMAKER_PROJECT_NAME":          jsii.String(p.Name),
 		"SAGEMAKER_PROJECT_ID":            jsii.String(p.ID),
-		"SOURCE_MODEL_PACKAGE_GROUP_NAME": jsii.String(props.Registry.GroupName),
+		"SOURCE_MODEL_PACKAGE_GROUP_NAME": props.Registry.GroupName(),
 		"ARTIFACT_BUCKET":                 props.Artifacts.Bucket.BucketName(),
 		"AWS_REGION":                      awscdk.Aws_REGION(),
 	}
@@ -249,17 +247,9 @@ func NewModelDeploy(scope constructs.Construct, id string, props *ModelDeployPro
 		d.DeploymentRole = newDeploymentRole(c, props)
 	}
 	d.Pipeline = newPipeline(c, d, props, name, staging, prod)
-	d.ApprovalRule = awsevents.NewRule(c, jsii.String("ModelApproved"), &awsevents.RuleProps{
+	d.ApprovalRule = props.Registry.OnApproved("ModelApproved", &awsevents.OnEventOptions{
 		Description: jsii.String("Starts the deploy pipeline of project " + p.NameID() + " when one of its model versions is approved"),
-		EventPattern: &awsevents.EventPattern{
-			Source:     jsii.Strings("aws.sagemaker"),
-			DetailType: jsii.Strings("SageMaker Model Package State Change"),
-			Detail: &map[string]interface{}{
-				"ModelPackageGroupName": []string{props.Registry.GroupName},
-				"ModelApprovalStatus":   []string{ApprovedStatus},
-			},
-		},
-		Targets: &[]awsevents.IRuleTarget{awseventstargets.NewCodePipeline(d.Pipeline, nil)},
+		Target:      awseventstargets.NewCodePipeline(d.Pipeline, nil),
 	})
 
 	suppressBuildFindings(d, props, name, testName)
@@ -519,7 +509,7 @@ func newDeploymentRole(scope constructs.Construct, props *ModelDeployProps) awsi
 			nag.ArnPattern("sagemaker", "model/*"), nag.ArnPattern("sagemaker", "endpoint-config/*"),
 			nag.ArnPattern("iam", "role"+nag.Text(scope, endpoint.RolePath(p))+"*"),
 			nag.ArnPattern("cloudwatch", "alarm:TargetTracking-endpoint/"+nag.Text(scope, p.NameID())+"-*"),
-			nag.ArnPattern("sagemaker", "model-package/"+nag.Text(scope, props.Registry.GroupArnName)+"/*"),
+			nag.ArnPatternOf(scope, props.Registry.PackagesArn()),
 		},
 	})
 	return role
@@ -559,7 +549,7 @@ func suppressBuildFindings(d *ModelDeploy, props *ModelDeployProps, buildName, t
 		reason := "CDK's standard CodeBuild grants read the pipeline's input and write its output under generated keys of the project's pipeline artifact bucket; the build cache lives under this project's cache prefix; report groups and log streams have generated names under this project's prefixes."
 		if pr.project == d.BuildProject {
 			applies = append(applies, "Resource::*")
-			patterns = append(patterns, nag.ArnPattern("sagemaker", "model-package/"+nag.Text(d.Construct, props.Registry.GroupArnName)+"/*"))
+			patterns = append(patterns, nag.ArnPatternOf(d.Construct, props.Registry.PackagesArn()))
 			reason += " The build lists the group's model versions (ListModelPackages supports no resource-level permissions) and describes them."
 		}
 		rule := nag.Rule{ID: "AwsSolutions-IAM5", Reason: reason, AppliesTo: applies, AppliesToPatterns: patterns}

@@ -1,18 +1,52 @@
 // Package registry provides the project's model registry: an explicit SageMaker model
 // package group (the original template left it to be created implicitly by the first
-// registration, so nothing could reference or protect it) with grants for the roles that
-// read, register and approve model versions.
+// registration, so nothing could reference or protect it), or an existing group
+// imported by name or ARN, with grants for the roles that read, register and approve
+// model versions, and the rule that reacts when a version is approved.
 package registry
 
 import (
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsevents"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssagemaker"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/sagemaker-mlops-cdk/mlops/constructs/project"
+	"github.com/sagemaker-mlops-cdk/mlops/internal/tokens"
 )
+
+// ApprovedStatus is the only model approval status OnApproved reacts to: a rejected or
+// pending version never starts a deployment.
+const ApprovedStatus = "Approved"
+
+// IModelRegistry is a model package group: the one a ModelRegistry creates, or an
+// existing one imported with FromGroupName or FromGroupArn.
+type IModelRegistry interface {
+	constructs.IConstruct
+	// GroupName is the group's name.
+	GroupName() *string
+	// GroupArn is the group's ARN.
+	GroupArn() *string
+	// PackagesArn matches every model version of the group.
+	PackagesArn() *string
+	// GrantRead lets grantee describe the group and its versions and list them.
+	GrantRead(grantee awsiam.IGrantable) awsiam.Grant
+	// GrantRegister lets grantee register (and tag) new versions in the group.
+	GrantRegister(grantee awsiam.IGrantable) awsiam.Grant
+	// GrantApprove lets grantee change the approval status of the group's versions.
+	GrantApprove(grantee awsiam.IGrantable) awsiam.Grant
+	// OnApproved creates a rule, in this construct's stack, for the events of a version
+	// of the group becoming Approved, and only those. SageMaker sends them in the
+	// group's own account and region: the group must be the stack's.
+	OnApproved(id string, options *awsevents.OnEventOptions) awsevents.Rule
+}
 
 // ModelRegistryProps configures a ModelRegistry.
 type ModelRegistryProps struct {
@@ -28,18 +62,11 @@ type ModelRegistryProps struct {
 
 // ModelRegistry is the project's model package group.
 type ModelRegistry struct {
-	constructs.Construct
+	group
 	// Group is the CloudFormation resource of the group.
 	Group awssagemaker.CfnModelPackageGroup
-	// GroupName is `<name>-<id>`.
-	GroupName string
-	// GroupArn is the group's ARN.
-	GroupArn *string
-	// GroupArnName is the group's name as it appears in SageMaker ARNs (see
-	// project.Identity.ArnName).
-	GroupArnName string
-	// PackagesArn matches every model version of the group.
-	PackagesArn *string
+	// accounts may deploy the group's versions (AllowAccounts), in the order given.
+	accounts []string
 }
 
 // NewModelRegistry creates the model package group. It panics when Project is invalid.
@@ -55,80 +82,164 @@ func NewModelRegistry(scope constructs.Construct, id string, props *ModelRegistr
 		removal = awscdk.RemovalPolicy_RETAIN
 	}
 	c := constructs.NewConstruct(scope, &id)
-	group := awssagemaker.NewCfnModelPackageGroup(c, jsii.String("Group"), &awssagemaker.CfnModelPackageGroupProps{
+	cfn := awssagemaker.NewCfnModelPackageGroup(c, jsii.String("Group"), &awssagemaker.CfnModelPackageGroupProps{
 		ModelPackageGroupName:        jsii.String(name),
 		ModelPackageGroupDescription: jsii.String(description),
 	})
-	group.ApplyRemovalPolicy(removal, nil)
+	cfn.ApplyRemovalPolicy(removal, nil)
 	return &ModelRegistry{
-		Construct:    c,
-		Group:        group,
-		GroupName:    name,
-		GroupArn:     props.Project.SageMakerArn(c, "model-package-group", ""),
-		GroupArnName: props.Project.ArnName(""),
-		PackagesArn:  props.Project.SageMakerArn(c, "model-package", "/*"),
+		group: group{
+			Construct: c, name: name,
+			arn:      props.Project.SageMakerArn(c, "model-package-group", ""),
+			packages: props.Project.SageMakerArn(c, "model-package", "/*"),
+		},
+		Group: cfn,
 	}
 }
 
 // AllowAccounts lets other accounts (the stage accounts of a multi-account project)
 // describe the group's model versions and create models from them, which is what
-// deploying a version there takes, and nothing else. Each account appears once.
+// deploying a version there takes, and nothing else. Calls add up; each account
+// appears once, in the order first given.
 func (r *ModelRegistry) AllowAccounts(accounts ...string) {
-	if len(accounts) == 0 {
-		return
-	}
-	seen := map[string]bool{}
-	var principals []string
-	stack := awscdk.Stack_Of(r.Construct)
+	had := len(r.accounts) > 0
 	for _, a := range accounts {
-		if !seen[a] {
-			seen[a] = true
-			principals = append(principals, "arn:"+*stack.Partition()+":iam::"+a+":root")
+		if !slices.Contains(r.accounts, a) {
+			r.accounts = append(r.accounts, a)
 		}
 	}
-	r.Group.AddPropertyOverride(jsii.String("ModelPackageGroupPolicy"), map[string]interface{}{
+	if !had && len(r.accounts) > 0 {
+		r.Group.AddPropertyOverride(jsii.String("ModelPackageGroupPolicy"), awscdk.Lazy_Any(&policyOf{r}, nil))
+	}
+}
+
+// policyOf renders a registry's resource policy when the template is written, so
+// that every AllowAccounts call is in it.
+type policyOf struct{ r *ModelRegistry }
+
+// Produce returns the policy.
+func (p *policyOf) Produce() interface{} {
+	var principals []string
+	partition := *awscdk.Stack_Of(p.r.Construct).Partition()
+	for _, a := range p.r.accounts {
+		principals = append(principals, "arn:"+partition+":iam::"+a+":root")
+	}
+	return map[string]interface{}{
 		"Version": "2012-10-17",
 		"Statement": []interface{}{
 			map[string]interface{}{
 				"Sid": "StageAccountsDescribeGroup", "Effect": "Allow",
 				"Principal": map[string]interface{}{"AWS": principals},
 				"Action":    []string{"sagemaker:DescribeModelPackageGroup"},
-				"Resource":  r.GroupArn,
+				"Resource":  p.r.arn,
 			},
 			map[string]interface{}{
 				"Sid": "StageAccountsDeployVersions", "Effect": "Allow",
 				"Principal": map[string]interface{}{"AWS": principals},
 				"Action":    []string{"sagemaker:DescribeModelPackage", "sagemaker:CreateModel"},
-				"Resource":  r.PackagesArn,
+				"Resource":  p.r.packages,
 			},
 		},
-	})
+	}
 }
+
+// FromGroupName imports the existing group called name, in scope's stack's account
+// and region. A name with capitals is lowercased in the ARNs, as SageMaker does.
+func FromGroupName(scope constructs.Construct, id, name string) IModelRegistry {
+	c := constructs.NewConstruct(scope, &id)
+	return &group{
+		Construct: c, name: name,
+		arn:      project.SageMakerArn(c, "model-package-group", name),
+		packages: project.SageMakerArn(c, "model-package", name+"/*"),
+	}
+}
+
+// groupArn splits a model package group's ARN.
+var groupArn = regexp.MustCompile(`^arn:(aws[a-z-]*):sagemaker:([a-z0-9-]+):([0-9]{12}):model-package-group/([a-zA-Z0-9](-*[a-zA-Z0-9]){0,62})$`)
+
+// FromGroupArn imports the existing group arn, in any account and region: a group of
+// another account can be read and deployed from once its resource policy allows it
+// (see ModelRegistry.AllowAccounts). It panics when arn is not a group's ARN.
+func FromGroupArn(scope constructs.Construct, id, arn string) IModelRegistry {
+	m := groupArn.FindStringSubmatch(arn)
+	if m == nil {
+		panic(fmt.Sprintf("registry.FromGroupArn: %q is invalid: use arn:<partition>:sagemaker:<region>:<account>:model-package-group/<name>", arn))
+	}
+	c := constructs.NewConstruct(scope, &id)
+	return &group{
+		Construct: c, name: m[4], account: m[3], region: m[2],
+		arn:      jsii.String(arn),
+		packages: jsii.String("arn:" + m[1] + ":sagemaker:" + m[2] + ":" + m[3] + ":model-package/" + strings.ToLower(m[4]) + "/*"),
+	}
+}
+
+// group is what every IModelRegistry shares: its names, ARNs, grants and rule.
+type group struct {
+	constructs.Construct
+	name          string
+	arn, packages *string
+	// account and region are set for a group imported by ARN.
+	account, region string
+}
+
+// GroupName is the group's name.
+func (g *group) GroupName() *string { return jsii.String(g.name) }
+
+// GroupArn is the group's ARN.
+func (g *group) GroupArn() *string { return g.arn }
+
+// PackagesArn matches every model version of the group.
+func (g *group) PackagesArn() *string { return g.packages }
 
 // GrantRead lets grantee describe the group and its model versions and list them.
 // ListModelPackages supports no resource-level permissions, so that one action is
 // granted on `*`.
-func (r *ModelRegistry) GrantRead(grantee awsiam.IGrantable) {
-	r.grant(grantee, []*string{r.GroupArn, r.PackagesArn}, "sagemaker:DescribeModelPackageGroup", "sagemaker:DescribeModelPackage")
-	awsiam.Grant_AddToPrincipal(&awsiam.GrantOnPrincipalOptions{
-		Grantee:      grantee,
-		Actions:      jsii.Strings("sagemaker:ListModelPackages"),
-		ResourceArns: jsii.Strings("*"),
-	})
+func (g *group) GrantRead(grantee awsiam.IGrantable) awsiam.Grant {
+	describe := grant(grantee, []*string{g.arn, g.packages}, "sagemaker:DescribeModelPackageGroup", "sagemaker:DescribeModelPackage")
+	return describe.Combine(grant(grantee, []*string{jsii.String("*")}, "sagemaker:ListModelPackages"))
 }
 
 // GrantRegister lets grantee register (and tag) new model versions in the group.
-func (r *ModelRegistry) GrantRegister(grantee awsiam.IGrantable) {
-	r.grant(grantee, []*string{r.GroupArn, r.PackagesArn}, "sagemaker:CreateModelPackage", "sagemaker:AddTags", "sagemaker:DescribeModelPackage", "sagemaker:DescribeModelPackageGroup")
+func (g *group) GrantRegister(grantee awsiam.IGrantable) awsiam.Grant {
+	return grant(grantee, []*string{g.arn, g.packages}, "sagemaker:CreateModelPackage", "sagemaker:AddTags", "sagemaker:DescribeModelPackage", "sagemaker:DescribeModelPackageGroup")
 }
 
 // GrantApprove lets grantee change the approval status of the group's model versions.
-func (r *ModelRegistry) GrantApprove(grantee awsiam.IGrantable) {
-	r.grant(grantee, []*string{r.PackagesArn}, "sagemaker:UpdateModelPackage", "sagemaker:DescribeModelPackage")
+func (g *group) GrantApprove(grantee awsiam.IGrantable) awsiam.Grant {
+	return grant(grantee, []*string{g.packages}, "sagemaker:UpdateModelPackage", "sagemaker:DescribeModelPackage")
 }
 
-func (r *ModelRegistry) grant(grantee awsiam.IGrantable, arns []*string, actions ...string) {
-	awsiam.Grant_AddToPrincipal(&awsiam.GrantOnPrincipalOptions{
+// OnApproved creates a rule for the group's versions becoming Approved. It panics for
+// a group of another account or region than the stack's, whose events never reach
+// the stack's event bus.
+func (g *group) OnApproved(id string, options *awsevents.OnEventOptions) awsevents.Rule {
+	stack := awscdk.Stack_Of(g.Construct)
+	if g.account != "" && (tokens.Is(*stack.Account()) || g.account != *stack.Account() || g.region != *stack.Region()) {
+		panic(fmt.Sprintf("registry: OnApproved of group %s of account %s, region %s, in stack %s: SageMaker sends the group's events in its own account and region only; create the rule there", g.name, g.account, g.region, *stack.StackName()))
+	}
+	if options == nil {
+		options = &awsevents.OnEventOptions{}
+	}
+	rule := awsevents.NewRule(g.Construct, &id, &awsevents.RuleProps{
+		Description: options.Description,
+		RuleName:    options.RuleName,
+		EventPattern: &awsevents.EventPattern{
+			Source:     jsii.Strings("aws.sagemaker"),
+			DetailType: jsii.Strings("SageMaker Model Package State Change"),
+			Detail: &map[string]interface{}{
+				"ModelPackageGroupName": []string{g.name},
+				"ModelApprovalStatus":   []string{ApprovedStatus},
+			},
+		},
+	})
+	if options.Target != nil {
+		rule.AddTarget(options.Target)
+	}
+	return rule
+}
+
+func grant(grantee awsiam.IGrantable, arns []*string, actions ...string) awsiam.Grant {
+	return awsiam.Grant_AddToPrincipal(&awsiam.GrantOnPrincipalOptions{
 		Grantee:      grantee,
 		Actions:      jsii.Strings(actions...),
 		ResourceArns: &arns,

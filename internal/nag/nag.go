@@ -185,6 +185,20 @@ func ArnPattern(service, resource string) string {
 		`:(<AWS::Region>|[a-z0-9-]*):(<AWS::AccountId>|[0-9]{12}|\*|):` + regexp.QuoteMeta(resource)
 }
 
+// ArnPatternOf is ArnPattern for arn, an ARN that may hold tokens (one the CDK formats
+// in a stack): its service and resource as cdk-nag writes them.
+func ArnPatternOf(scope constructs.IConstruct, arn *string) string {
+	m := renderedArn.FindStringSubmatch(Text(scope, *arn))
+	if m == nil {
+		panic("nag.ArnPatternOf: " + *arn + " is not an ARN")
+	}
+	return ArnPattern(m[1], m[2])
+}
+
+// renderedArn splits an ARN as cdk-nag writes it, where a part may be a reference
+// such as <AWS::Region>, into its service and resource.
+var renderedArn = regexp.MustCompile(`^arn:(?:<[^>]*>|[^:]*):([^:]*):(?:<[^>]*>|[^:]*):(?:<[^>]*>|[^:]*):(.*)$`)
+
 // PipelineArtifactsRule accepts the wildcards of the grants CDK gives a CodePipeline
 // whose artifacts live in bucket, and its actions' and builds' roles.
 func PipelineArtifactsRule(bucket constructs.IConstruct) Rule {
