@@ -102,7 +102,7 @@ func newRepository(stack awscdk.Stack, id, name string, cfg config.Config, repo 
 				Seed:             seed,
 				SeedName:         name,
 				BuildProjectName: cfg.Project.ResourceName("seed-" + name),
-				Key:              bucket.Key,
+				Key:              bucket.Key(),
 				LogRetention:     cfg.LogRetention(),
 			})
 		}

@@ -1,6 +1,10 @@
-// Package artifacts provides the project's artifact bucket: the S3 bucket that holds
+// Package artifacts provides the project's artifact store: the S3 bucket that holds
 // pipeline and build artifacts, SageMaker pipeline outputs, model artifacts and
-// endpoint data capture, encrypted with a customer-managed KMS key.
+// endpoint data capture, encrypted with a customer-managed KMS key. NewArtifactBucket
+// creates one; FromBucketAttributes imports a bucket and key of your own; a Reference
+// reaches a project's bucket from another stack or account. The constructs that use a
+// store take the interfaces IArtifactBucket (same account, used by pipelines and
+// builds) or IArtifactStore (read and written by SageMaker, possibly across accounts).
 package artifacts
 
 import (
@@ -34,17 +38,12 @@ type ArtifactBucketProps struct {
 }
 
 // ArtifactBucket is the project's versioned, KMS-encrypted, TLS-only bucket with server
-// access logs in a second bucket.
+// access logs in a second bucket. Its Bucket is `sagemaker-project-<id>`; its Key has
+// rotation on, and the builds, pipelines and jobs that use the bucket use it too; its
+// AccessLogs bucket is encrypted with SSE-S3, since S3 log delivery cannot write with
+// a customer-managed key.
 type ArtifactBucket struct {
-	constructs.Construct
-	// Bucket is the artifact bucket, `sagemaker-project-<id>`.
-	Bucket awss3.Bucket
-	// Key encrypts the bucket's objects; rotation is on. Builds, pipelines and jobs
-	// that use the bucket use this key too.
-	Key awskms.Key
-	// AccessLogs receives the bucket's server access logs (SSE-S3, since S3 log
-	// delivery cannot write with a customer-managed key).
-	AccessLogs awss3.Bucket
+	store
 }
 
 // NewArtifactBucket creates the key, the access-log bucket and the artifact bucket.
@@ -55,24 +54,33 @@ func NewArtifactBucket(scope constructs.Construct, id string, props *ArtifactBuc
 	if removal == "" {
 		removal = awscdk.RemovalPolicy_RETAIN
 	}
-	destroy := removal == awscdk.RemovalPolicy_DESTROY
-	noncurrent := props.NoncurrentVersionExpiration
-	if noncurrent == nil {
-		noncurrent = awscdk.Duration_Days(jsii.Number(90))
-	}
-	logExpiry := props.AccessLogExpiration
-	if logExpiry == nil {
-		logExpiry = awscdk.Duration_Days(jsii.Number(365))
-	}
-
 	c := constructs.NewConstruct(scope, &id)
-	key := awskms.NewKey(c, jsii.String("Key"), &awskms.KeyProps{
-		Alias:             jsii.String(props.Project.KeyAliasName()),
-		Description:       jsii.String("Encrypts the artifacts of SageMaker project " + props.Project.NameID()),
+	key := newKey(c, props.Project, removal)
+	logs := newAccessLogs(c, removal, orDays(props.AccessLogExpiration, 365))
+	bucket := newBucket(c, props.Project, key, logs, removal, orDays(props.NoncurrentVersionExpiration, 90))
+	return &ArtifactBucket{store{Construct: c, bucket: bucket, key: key, accessLogs: logs}}
+}
+
+func orDays(d awscdk.Duration, days float64) awscdk.Duration {
+	if d == nil {
+		return awscdk.Duration_Days(jsii.Number(days))
+	}
+	return d
+}
+
+// newKey creates the key that encrypts the bucket's objects.
+func newKey(c constructs.Construct, p project.Identity, removal awscdk.RemovalPolicy) awskms.Key {
+	return awskms.NewKey(c, jsii.String("Key"), &awskms.KeyProps{
+		Alias:             jsii.String(p.KeyAliasName()),
+		Description:       jsii.String("Encrypts the artifacts of SageMaker project " + p.NameID()),
 		EnableKeyRotation: jsii.Bool(true),
 		RemovalPolicy:     removal,
 		PendingWindow:     awscdk.Duration_Days(jsii.Number(7)),
 	})
+}
+
+// newAccessLogs creates the bucket of the artifact bucket's server access logs.
+func newAccessLogs(c constructs.Construct, removal awscdk.RemovalPolicy, expiry awscdk.Duration) awss3.Bucket {
 	// No ObjectOwnership here: CDK grants S3 log delivery by bucket policy or by ACL
 	// depending on the app's feature flags, and picks the ownership that goes with it.
 	logs := awss3.NewBucket(c, jsii.String("AccessLogs"), &awss3.BucketProps{
@@ -80,15 +88,21 @@ func NewArtifactBucket(scope constructs.Construct, id string, props *ArtifactBuc
 		BlockPublicAccess: awss3.BlockPublicAccess_BLOCK_ALL(),
 		EnforceSSL:        jsii.Bool(true),
 		RemovalPolicy:     removal,
-		AutoDeleteObjects: jsii.Bool(destroy),
+		AutoDeleteObjects: jsii.Bool(removal == awscdk.RemovalPolicy_DESTROY),
 		LifecycleRules: &[]*awss3.LifecycleRule{{
 			Id:         jsii.String("ExpireAccessLogs"),
-			Expiration: logExpiry,
+			Expiration: expiry,
 		}},
 	})
 	nag.Suppress(logs, nag.Rule{ID: "AwsSolutions-S1", Reason: "This bucket is the destination of the artifact bucket's server access logs; logging it into itself would loop."})
+	return logs
+}
+
+// newBucket creates the artifact bucket.
+func newBucket(c constructs.Construct, p project.Identity, key awskms.Key, logs awss3.Bucket, removal awscdk.RemovalPolicy, noncurrent awscdk.Duration) awss3.Bucket {
+	destroy := removal == awscdk.RemovalPolicy_DESTROY
 	bucket := awss3.NewBucket(c, jsii.String("Bucket"), &awss3.BucketProps{
-		BucketName:             jsii.String(props.Project.BucketName()),
+		BucketName:             jsii.String(p.BucketName()),
 		Encryption:             awss3.BucketEncryption_KMS,
 		EncryptionKey:          key,
 		BucketKeyEnabled:       jsii.Bool(true),
@@ -109,13 +123,7 @@ func NewArtifactBucket(scope constructs.Construct, id string, props *ArtifactBuc
 	if destroy {
 		cfnfix.ProviderRoleDependency(awscdk.Stack_Of(c), "Custom::S3AutoDeleteObjectsCustomResourceProvider")
 	}
-	return &ArtifactBucket{Construct: c, Bucket: bucket, Key: key, AccessLogs: logs}
-}
-
-// ObjectsFinding is how cdk-nag reports a grant on the objects under prefix ("" for
-// all), for constructs that explain such a grant.
-func (a *ArtifactBucket) ObjectsFinding(prefix string) string {
-	return "Resource::" + nag.Attr(a.Bucket, "Arn") + "/" + nag.Text(a.Bucket, prefix) + "*"
+	return bucket
 }
 
 // GrantStageAccount lets the roles under rolePath in another account (the model
@@ -124,13 +132,13 @@ func (a *ArtifactBucket) ObjectsFinding(prefix string) string {
 // statements go to the bucket's and the key's policies, with the account as principal
 // and the role path as condition, each account once per statement.
 func (a *ArtifactBucket) GrantStageAccount(account, rolePath, readPrefix string, capturePrefixes ...string) {
-	stack := awscdk.Stack_Of(a.Bucket)
+	stack := awscdk.Stack_Of(a.bucket)
 	principal := awsiam.NewAccountPrincipal(jsii.String(account))
 	roles := map[string]interface{}{"ArnLike": map[string]interface{}{
 		"aws:PrincipalArn": "arn:" + *stack.Partition() + ":iam::" + account + ":role" + rolePath + "*",
 	}}
 	sid := "Account" + account
-	a.Bucket.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+	a.bucket.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 		Sid:        jsii.String("ReadModelArtifacts" + sid),
 		Principals: &[]awsiam.IPrincipal{principal},
 		Actions:    jsii.Strings("s3:GetObject", "s3:GetObjectVersion"),
@@ -143,7 +151,7 @@ func (a *ArtifactBucket) GrantStageAccount(account, rolePath, readPrefix string,
 		for _, prefix := range capturePrefixes {
 			captured = append(captured, a.ObjectsArn(prefix+"/"))
 		}
-		a.Bucket.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		a.bucket.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 			Sid:        jsii.String("WriteCapturedData" + sid),
 			Principals: &[]awsiam.IPrincipal{principal},
 			Actions:    jsii.Strings("s3:PutObject", "s3:AbortMultipartUpload"),
@@ -156,7 +164,7 @@ func (a *ArtifactBucket) GrantStageAccount(account, rolePath, readPrefix string,
 		"ArnLike":      roles["ArnLike"],
 		"StringEquals": map[string]interface{}{"kms:ViaService": "s3." + *stack.Region() + ".amazonaws.com"},
 	}
-	a.Key.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+	a.key.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 		Sid:        jsii.String("UseThroughS3" + sid),
 		Principals: &[]awsiam.IPrincipal{principal},
 		Actions:    jsii.Strings(keyActions...),
@@ -165,63 +173,10 @@ func (a *ArtifactBucket) GrantStageAccount(account, rolePath, readPrefix string,
 	}), nil)
 	// SageMaker checks a capture key when the endpoint config is created, with the
 	// credentials of whoever creates it (CloudFormation in the stage account).
-	a.Key.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+	a.key.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 		Sid:        jsii.String("Describe" + sid),
 		Principals: &[]awsiam.IPrincipal{principal},
 		Actions:    jsii.Strings("kms:DescribeKey"),
 		Resources:  jsii.Strings("*"),
 	}), nil)
-}
-
-// PipelineArtifactsRule accepts the wildcards of the grants CDK gives a CodePipeline
-// that stores its artifacts in this bucket, and its actions' roles.
-func (a *ArtifactBucket) PipelineArtifactsRule() nag.Rule {
-	return nag.PipelineArtifactsRule(a.Bucket)
-}
-
-// ObjectsArn is the ARN of the objects under prefix ("" for every object).
-func (a *ArtifactBucket) ObjectsArn(prefix string) *string {
-	return a.Bucket.ArnForObjects(jsii.String(prefix + "*"))
-}
-
-// GrantRead lets grantee list the bucket and read objects under prefix ("" for all),
-// decrypting with the key.
-func (a *ArtifactBucket) GrantRead(grantee awsiam.IGrantable, prefix string) {
-	a.grant(grantee, prefix, []string{"s3:GetObject", "s3:GetObjectVersion"}, []string{"kms:Decrypt"})
-}
-
-// GrantReadWrite lets grantee list the bucket, and read, write and delete objects under
-// prefix ("" for all), with the key.
-func (a *ArtifactBucket) GrantReadWrite(grantee awsiam.IGrantable, prefix string) {
-	a.grant(grantee, prefix,
-		[]string{"s3:GetObject", "s3:GetObjectVersion", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"},
-		[]string{"kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey", "kms:ReEncryptFrom", "kms:ReEncryptTo"})
-}
-
-// GrantWrite lets grantee write objects under prefix ("" for all), encrypting with the
-// key, without reading anything back.
-func (a *ArtifactBucket) GrantWrite(grantee awsiam.IGrantable, prefix string) {
-	awsiam.Grant_AddToPrincipalOrResource(&awsiam.GrantWithResourceOptions{
-		Grantee:      grantee,
-		Actions:      jsii.Strings("s3:PutObject", "s3:AbortMultipartUpload"),
-		ResourceArns: &[]*string{a.ObjectsArn(prefix)},
-		Resource:     a.Bucket,
-	})
-	a.Key.Grant(grantee, jsii.String("kms:GenerateDataKey"), jsii.String("kms:Encrypt"))
-}
-
-func (a *ArtifactBucket) grant(grantee awsiam.IGrantable, prefix string, objectActions, keyActions []string) {
-	awsiam.Grant_AddToPrincipalOrResource(&awsiam.GrantWithResourceOptions{
-		Grantee:      grantee,
-		Actions:      jsii.Strings("s3:ListBucket", "s3:GetBucketLocation"),
-		ResourceArns: &[]*string{a.Bucket.BucketArn()},
-		Resource:     a.Bucket,
-	})
-	awsiam.Grant_AddToPrincipalOrResource(&awsiam.GrantWithResourceOptions{
-		Grantee:      grantee,
-		Actions:      jsii.Strings(objectActions...),
-		ResourceArns: &[]*string{a.ObjectsArn(prefix)},
-		Resource:     a.Bucket,
-	})
-	a.Key.Grant(grantee, *jsii.Strings(keyActions...)...)
 }

@@ -7,32 +7,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/sagemaker-mlops-cdk/mlops/constructs/project"
-	"github.com/sagemaker-mlops-cdk/mlops/internal/nag"
 )
-
-// Store is where SageMaker resources read model artifacts and write captured data:
-// an ArtifactBucket in the same stack, or a Reference to one from another stack or
-// account.
-type Store interface {
-	// BucketName is the bucket's name.
-	BucketName() *string
-	// KeyArn identifies the bucket's key for SageMaker's KmsKeyId settings (the ARN of
-	// the key or of its alias).
-	KeyArn() *string
-	// GrantRead lets grantee read objects under prefix ("" for all) and decrypt them.
-	GrantRead(grantee awsiam.IGrantable, prefix string)
-	// GrantWrite lets grantee write objects under prefix ("" for all), encrypted with
-	// the key.
-	GrantWrite(grantee awsiam.IGrantable, prefix string)
-	// ObjectsFinding is how cdk-nag reports a grant on the objects under prefix.
-	ObjectsFinding(prefix string) string
-}
-
-// BucketName is the artifact bucket's name.
-func (a *ArtifactBucket) BucketName() *string { return a.Bucket.BucketName() }
-
-// KeyArn is the ARN of the artifact bucket's key.
-func (a *ArtifactBucket) KeyArn() *string { return a.Key.KeyArn() }
 
 // Reference reaches a project's artifact bucket and key from another stack, possibly in
 // another account, through their deterministic names: the bucket
@@ -59,47 +34,43 @@ func (r Reference) KeyArn() *string {
 	return r.arn("kms", "alias", r.Project.KeyAliasName()[len("alias/"):])
 }
 
+// ObjectsArn is the ARN of the objects under prefix ("" for every object).
+func (r Reference) ObjectsArn(prefix string) *string {
+	partition := awscdk.Stack_Of(r.Scope).Partition()
+	return jsii.String("arn:" + *partition + ":s3:::" + r.Project.BucketName() + "/" + prefix + "*")
+}
+
 // GrantRead lets grantee read objects under prefix and decrypt them.
-func (r Reference) GrantRead(grantee awsiam.IGrantable, prefix string) {
-	r.grantObjects(grantee, prefix, "s3:GetObject", "s3:GetObjectVersion")
-	r.grantKey(grantee, "kms:Decrypt")
+func (r Reference) GrantRead(grantee awsiam.IGrantable, prefix string) awsiam.Grant {
+	return r.grantObjects(grantee, prefix, "s3:GetObject", "s3:GetObjectVersion").
+		Combine(r.grantKey(grantee, "kms:Decrypt"))
 }
 
 // GrantWrite lets grantee write objects under prefix, encrypted with the key.
-func (r Reference) GrantWrite(grantee awsiam.IGrantable, prefix string) {
-	r.grantObjects(grantee, prefix, "s3:PutObject", "s3:AbortMultipartUpload")
-	r.grantKey(grantee, "kms:GenerateDataKey", "kms:Encrypt")
+func (r Reference) GrantWrite(grantee awsiam.IGrantable, prefix string) awsiam.Grant {
+	return r.grantObjects(grantee, prefix, "s3:PutObject", "s3:AbortMultipartUpload").
+		Combine(r.grantKey(grantee, "kms:GenerateDataKey", "kms:Encrypt"))
 }
 
-// ObjectsFinding is how cdk-nag reports a grant on the objects under prefix.
-func (r Reference) ObjectsFinding(prefix string) string {
-	partition := awscdk.Stack_Of(r.Scope).Partition()
-	rendered := "<AWS::Partition>"
-	if !*awscdk.Token_IsUnresolved(partition) {
-		rendered = *partition
-	}
-	return "Resource::arn:" + rendered + ":s3:::" + nag.Text(r.Scope, r.Project.BucketName()+"/"+prefix) + "*"
-}
-
-func (r Reference) grantObjects(grantee awsiam.IGrantable, prefix string, actions ...string) {
-	partition := awscdk.Stack_Of(r.Scope).Partition()
-	awsiam.Grant_AddToPrincipal(&awsiam.GrantOnPrincipalOptions{
+func (r Reference) grantObjects(grantee awsiam.IGrantable, prefix string, actions ...string) awsiam.Grant {
+	return awsiam.Grant_AddToPrincipal(&awsiam.GrantOnPrincipalOptions{
 		Grantee:      grantee,
 		Actions:      jsii.Strings(actions...),
-		ResourceArns: &[]*string{jsii.String("arn:" + *partition + ":s3:::" + r.Project.BucketName() + "/" + prefix + "*")},
+		ResourceArns: &[]*string{r.ObjectsArn(prefix)},
 	})
 }
 
 // grantKey grants actions on the project account's key that carries the project's
 // alias: the key's id is unknown before deployment, its alias is not.
-func (r Reference) grantKey(grantee awsiam.IGrantable, actions ...string) {
-	grantee.GrantPrincipal().AddToPrincipalPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-		Actions:   jsii.Strings(actions...),
-		Resources: &[]*string{r.arn("kms", "key", "*")},
-		Conditions: &map[string]interface{}{
-			"ForAnyValue:StringEquals": map[string]interface{}{"kms:ResourceAliases": r.Project.KeyAliasName()},
+func (r Reference) grantKey(grantee awsiam.IGrantable, actions ...string) awsiam.Grant {
+	return awsiam.Grant_AddToPrincipal(&awsiam.GrantOnPrincipalOptions{
+		Grantee:      grantee,
+		Actions:      jsii.Strings(actions...),
+		ResourceArns: &[]*string{r.arn("kms", "key", "*")},
+		Conditions: &map[string]*map[string]interface{}{
+			"ForAnyValue:StringEquals": {"kms:ResourceAliases": r.Project.KeyAliasName()},
 		},
-	}))
+	})
 }
 
 func (r Reference) arn(service, resource, name string) *string {

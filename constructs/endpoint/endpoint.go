@@ -39,7 +39,7 @@ type EndpointProps struct {
 	ModelPackageArn *string
 	// Artifacts holds the model artifacts (read by the model) and receives captured
 	// data; its key encrypts the endpoint's storage and captured data. Required.
-	Artifacts artifacts.Store
+	Artifacts artifacts.IArtifactStore
 	// ModelArtifactsPrefix is the key prefix under which the model may read artifacts.
 	// Default: "" (the whole store).
 	ModelArtifactsPrefix string
@@ -135,9 +135,9 @@ func NewEndpoint(scope constructs.Construct, id string, props *EndpointProps) *E
 		p.Artifacts.GrantWrite(role, p.DataCapture.Prefix+"/")
 	}
 	grantHosting(role, stack, name)
-	objects := []string{p.Artifacts.ObjectsFinding(p.ModelArtifactsPrefix)}
+	objects := []string{nag.Resource(role, p.Artifacts.ObjectsArn(p.ModelArtifactsPrefix))}
 	if p.DataCapture != nil {
-		objects = append(objects, p.Artifacts.ObjectsFinding(p.DataCapture.Prefix+"/"))
+		objects = append(objects, nag.Resource(role, p.Artifacts.ObjectsArn(p.DataCapture.Prefix+"/")))
 	}
 	nag.Suppress(role, nag.Rule{
 		ID:                "AwsSolutions-IAM5",

@@ -37,7 +37,7 @@ type ModelBuildProps struct {
 	// Required.
 	Repository source.Repository
 	// Artifacts stores pipeline artifacts and SageMaker outputs. Required.
-	Artifacts *artifacts.ArtifactBucket
+	Artifacts artifacts.IArtifactBucket
 	// Registry receives the model versions the SageMaker pipeline registers. Required.
 	Registry registry.IModelRegistry
 	// ProcessingInstanceType is the default of the SageMaker pipeline's
@@ -92,7 +92,7 @@ func NewModelBuild(scope constructs.Construct, id string, props *ModelBuildProps
 	build := buildproject.New(c, "Build", &buildproject.Props{
 		Name:         name,
 		Description:  "Upserts and runs the SageMaker pipeline of project " + p.NameID(),
-		Key:          props.Artifacts.Key,
+		Key:          props.Artifacts.Key(),
 		Timeout:      timeout,
 		LogRetention: retention,
 		BuildSpec:    awscodebuild.BuildSpec_FromSourceFilename(jsii.String(BuildSpecFile)),
@@ -103,8 +103,8 @@ func NewModelBuild(scope constructs.Construct, id string, props *ModelBuildProps
 			"SAGEMAKER_PIPELINE_NAME":     jsii.String(p.PipelineName()),
 			"SAGEMAKER_PIPELINE_ROLE_ARN": pipelineRole.RoleArn(),
 			"MODEL_PACKAGE_GROUP_NAME":    props.Registry.GroupName(),
-			"ARTIFACT_BUCKET":             props.Artifacts.Bucket.BucketName(),
-			"ARTIFACT_BUCKET_KMS_KEY_ARN": props.Artifacts.Key.KeyArn(),
+			"ARTIFACT_BUCKET":             props.Artifacts.BucketName(),
+			"ARTIFACT_BUCKET_KMS_KEY_ARN": props.Artifacts.KeyArn(),
 			"AWS_REGION":                  awscdk.Aws_REGION(),
 			"PROCESSING_INSTANCE_TYPE":    jsii.String(processing),
 			"TRAINING_INSTANCE_TYPE":      jsii.String(training),
@@ -117,7 +117,7 @@ func NewModelBuild(scope constructs.Construct, id string, props *ModelBuildProps
 	pipeline := awscodepipeline.NewPipeline(c, jsii.String("Pipeline"), &awscodepipeline.PipelineProps{
 		PipelineName:             jsii.String(name),
 		PipelineType:             awscodepipeline.PipelineType_V2,
-		ArtifactBucket:           props.Artifacts.Bucket,
+		ArtifactBucket:           props.Artifacts.Bucket(),
 		RestartExecutionOnUpdate: jsii.Bool(false),
 		Stages: &[]*awscodepipeline.StageProps{
 			{StageName: jsii.String("Source"), Actions: &[]awscodepipeline.IAction{sourceAction}},
@@ -132,9 +132,9 @@ func NewModelBuild(scope constructs.Construct, id string, props *ModelBuildProps
 	})
 	props.Repository.ConnectPipeline(pipeline, sourceAction)
 	cfnfix.PipelineRoleDependency(pipeline)
-	nag.Suppress(pipeline, props.Artifacts.PipelineArtifactsRule())
+	nag.Suppress(pipeline, nag.PipelineArtifactsRule(props.Artifacts.Bucket()))
 	if role := sourceAction.ActionProperties().Role; role != nil {
-		nag.Suppress(role, props.Artifacts.PipelineArtifactsRule())
+		nag.Suppress(role, nag.PipelineArtifactsRule(props.Artifacts.Bucket()))
 	}
 	return &ModelBuild{Construct: c, PipelineRole: pipelineRole, BuildProject: build, Pipeline: pipeline}
 }
@@ -173,9 +173,9 @@ func newPipelineRole(scope constructs.Construct, props *ModelBuildProps) awsiam.
 			[]*string{logGroupArn(stack, processingLogs+":*"), logGroupArn(stack, trainingLogs+":*")}, nil),
 		// Jobs encrypt their volumes with the project key: SageMaker creates grants on
 		// it for the volumes, and for nothing else.
-		statement("EncryptJobVolumes", []string{"kms:CreateGrant"}, []*string{props.Artifacts.Key.KeyArn()},
+		statement("EncryptJobVolumes", []string{"kms:CreateGrant"}, []*string{props.Artifacts.KeyArn()},
 			map[string]any{"Bool": map[string]any{"kms:GrantIsForAWSResource": "true"}}),
-		statement("DescribeProjectKey", []string{"kms:DescribeKey"}, []*string{props.Artifacts.Key.KeyArn()}, nil),
+		statement("DescribeProjectKey", []string{"kms:DescribeKey"}, []*string{props.Artifacts.KeyArn()}, nil),
 		statement("PullBuiltInImages", []string{"ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability"},
 			[]*string{ecrRepositoryArn(stack, "sagemaker-scikit-learn"), ecrRepositoryArn(stack, "sagemaker-xgboost")}, nil),
 	} {
@@ -200,7 +200,7 @@ func newPipelineRole(scope constructs.Construct, props *ModelBuildProps) awsiam.
 		nag.Rule{
 			ID:        "AwsSolutions-IAM5",
 			Reason:    "Pipeline steps read and write execution-specific keys in the project's own artifact bucket.",
-			AppliesTo: []string{props.Artifacts.ObjectsFinding("")},
+			AppliesTo: []string{nag.Resource(role, props.Artifacts.ObjectsArn(""))},
 		},
 		nag.Rule{
 			ID:     "AwsSolutions-IAM5",
@@ -248,7 +248,7 @@ func grantRunPipeline(build awscodebuild.PipelineProject, pipelineRole awsiam.Ro
 		nag.Rule{
 			ID:        "AwsSolutions-IAM5",
 			Reason:    "The build reads its source and writes pipeline code under generated keys of the project's own artifact bucket with CDK's standard CodeBuild grants; pipeline executions, CodeBuild report groups and log streams have generated names under this project's prefixes.",
-			AppliesTo: append([]string{props.Artifacts.ObjectsFinding("")}, nag.PipelineArtifactActions...),
+			AppliesTo: append([]string{nag.Resource(build, props.Artifacts.ObjectsArn(""))}, nag.PipelineArtifactActions...),
 			AppliesToPatterns: []string{
 				nag.ArnPattern("sagemaker", "pipeline/"+nag.Text(build, props.Project.ArnName("/execution/*"))),
 				nag.ArnPattern("codebuild", "report-group/"+nag.Ref(build)+"-*"),

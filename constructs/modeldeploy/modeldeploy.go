@@ -54,7 +54,7 @@ type ModelDeployProps struct {
 	// Required.
 	Repository source.Repository
 	// Artifacts stores pipeline artifacts and the build caches. Required.
-	Artifacts *artifacts.ArtifactBucket
+	Artifacts artifacts.IArtifactBucket
 	// Registry is the model package group whose approvals start the pipeline.
 	// Required.
 	Registry registry.IModelRegistry
@@ -158,7 +158,7 @@ func NewModelDeploy(scope constructs.Construct, id string, props *ModelDeployPro
 		"SAGEMAKER_PROJECT_NAME":          jsii.String(p.Name),
 		"SAGEMAKER_PROJECT_ID":            jsii.String(p.ID),
 		"SOURCE_MODEL_PACKAGE_GROUP_NAME": props.Registry.GroupName(),
-		"ARTIFACT_BUCKET":                 props.Artifacts.Bucket.BucketName(),
+		"ARTIFACT_BUCKET":                 props.Artifacts.BucketName(),
 		"AWS_REGION":                      awscdk.Aws_REGION(),
 	}
 	// The seed app pins an endpoint stack to its stage's account and region only when
@@ -184,7 +184,7 @@ func NewModelDeploy(scope constructs.Construct, id string, props *ModelDeployPro
 	d.BuildProject = buildproject.New(c, "Build", &buildproject.Props{
 		Name:          name,
 		Description:   "Builds the endpoint stacks of the newest approved model version of project " + p.NameID(),
-		Key:           props.Artifacts.Key,
+		Key:           props.Artifacts.Key(),
 		Timeout:       awscdk.Duration_Minutes(jsii.Number(30)),
 		LogRetention:  retention,
 		BuildSpec:     awscodebuild.BuildSpec_FromSourceFilename(jsii.String(BuildSpecFile)),
@@ -234,7 +234,7 @@ func NewModelDeploy(scope constructs.Construct, id string, props *ModelDeployPro
 		Name:          testName,
 		Description:   "Tests the staging endpoint " + stagingEndpoint + " of project " + p.NameID() + " before the production approval",
 		Role:          testRole,
-		Key:           props.Artifacts.Key,
+		Key:           props.Artifacts.Key(),
 		Timeout:       awscdk.Duration_Minutes(jsii.Number(30)),
 		LogRetention:  retention,
 		BuildSpec:     awscodebuild.BuildSpec_FromSourceFilename(jsii.String(TestBuildSpecFile)),
@@ -258,8 +258,8 @@ func NewModelDeploy(scope constructs.Construct, id string, props *ModelDeployPro
 
 // goCache keeps Go's module and build caches of a project in the artifact bucket, so
 // they survive between builds.
-func goCache(a *artifacts.ArtifactBucket, project string) *string {
-	return jsii.String(*a.Bucket.BucketName() + "/" + strings.TrimSuffix(cachePrefix(project), "/"))
+func goCache(a artifacts.IArtifactStore, project string) *string {
+	return jsii.String(*a.BucketName() + "/" + strings.TrimSuffix(cachePrefix(project), "/"))
 }
 
 func cachePrefix(project string) string { return "codebuild-cache/" + project + "/" }
@@ -305,7 +305,10 @@ func resolveTarget(stack awscdk.Stack, prop string, t Target) Target {
 // bucket) and should read nothing else of the project's.
 func pipelineArtifacts(scope constructs.Construct, props *ModelDeployProps, staging, prod Target) awss3.IBucket {
 	if staging.IsLocal() && prod.IsLocal() {
-		return props.Artifacts.Bucket
+		return props.Artifacts.Bucket()
+	}
+	if props.Artifacts.AccessLogs() == nil {
+		panic("ModelDeployProps.Artifacts has no access-log bucket: a deploy pipeline with a stage in another account keeps its artifacts in a bucket of its own, which logs to the store's access-log bucket; import the store with ArtifactBucketAttributes.AccessLogs")
 	}
 	key := awskms.NewKey(scope, jsii.String("PipelineArtifactsKey"), &awskms.KeyProps{
 		Description:       jsii.String("Encrypts the deploy pipeline artifacts of SageMaker project " + props.Project.NameID()),
@@ -320,7 +323,7 @@ func pipelineArtifacts(scope constructs.Construct, props *ModelDeployProps, stag
 		BlockPublicAccess:      awss3.BlockPublicAccess_BLOCK_ALL(),
 		EnforceSSL:             jsii.Bool(true),
 		ObjectOwnership:        awss3.ObjectOwnership_BUCKET_OWNER_ENFORCED,
-		ServerAccessLogsBucket: props.Artifacts.AccessLogs,
+		ServerAccessLogsBucket: props.Artifacts.AccessLogs(),
 		ServerAccessLogsPrefix: jsii.String("deploy-pipeline-artifacts/"),
 		RemovalPolicy:          awscdk.RemovalPolicy_DESTROY,
 		AutoDeleteObjects:      jsii.Bool(true),
@@ -457,10 +460,10 @@ func newDeploymentRole(scope constructs.Construct, props *ModelDeployProps) awsi
 		// SageMaker creates grants on the endpoint config's storage and capture key with
 		// the credentials of whoever creates the endpoint, for itself only.
 		{Sid: jsii.String("LetSageMakerUseTheProjectKey"), Actions: jsii.Strings("kms:CreateGrant"),
-			Resources:  &[]*string{props.Artifacts.Key.KeyArn()},
+			Resources:  &[]*string{props.Artifacts.KeyArn()},
 			Conditions: &map[string]any{"Bool": map[string]any{"kms:GrantIsForAWSResource": true}}},
 		{Sid: jsii.String("DescribeTheProjectKey"), Actions: jsii.Strings("kms:DescribeKey"),
-			Resources: &[]*string{props.Artifacts.Key.KeyArn()}},
+			Resources: &[]*string{props.Artifacts.KeyArn()}},
 		{Sid: jsii.String("AutoscalingAlarms"), Actions: jsii.Strings("cloudwatch:PutMetricAlarm", "cloudwatch:DescribeAlarms", "cloudwatch:DeleteAlarms"),
 			Resources: &[]*string{stack.FormatArn(&awscdk.ArnComponents{
 				Service: jsii.String("cloudwatch"), Resource: jsii.String("alarm"), ArnFormat: awscdk.ArnFormat_COLON_RESOURCE_NAME,
@@ -545,7 +548,7 @@ func suppressBuildFindings(d *ModelDeploy, props *ModelDeployProps, buildName, t
 			nag.ArnPattern("codebuild", "report-group/"+nag.Ref(pr.project)+"-*"),
 			nag.ArnPattern("logs", "log-group:/aws/codebuild/"+nag.Ref(pr.project)+":*"),
 		}
-		applies := append([]string{props.Artifacts.ObjectsFinding(cachePrefix(pr.name))}, artifactsRule.AppliesTo...)
+		applies := append([]string{nag.Resource(pr.project, props.Artifacts.ObjectsArn(cachePrefix(pr.name)))}, artifactsRule.AppliesTo...)
 		reason := "CDK's standard CodeBuild grants read the pipeline's input and write its output under generated keys of the project's pipeline artifact bucket; the build cache lives under this project's cache prefix; report groups and log streams have generated names under this project's prefixes."
 		if pr.project == d.BuildProject {
 			applies = append(applies, "Resource::*")

@@ -25,9 +25,9 @@ var churn = project.Identity{Name: "Churn", ID: "p-churn0001"}
 
 // One stack holds a registry used every way the tests check, and is synthesized once.
 type fixture struct {
-	tpl                               testutil.Template
-	reader, approver, other, imported string
-	grants                            map[string]awsiam.Grant
+	tpl                     testutil.Template
+	reader, approver, other string
+	grants                  map[string]awsiam.Grant
 }
 
 var synthesized *fixture

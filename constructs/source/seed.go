@@ -36,7 +36,7 @@ type RepositorySeedProps struct {
 	// Required.
 	BuildProjectName string
 	// Key encrypts the build's artifacts and logs. Required.
-	Key awskms.Key
+	Key awskms.IKey
 	// LogRetention bounds how long the seeding logs are kept. Default: three months.
 	LogRetention awslogs.RetentionDays
 	// Timeout bounds the seeding, from the start of the build: past it the build is

@@ -27,9 +27,10 @@ type Props struct {
 	Description string
 	// Role the builds run with. Default: a new role.
 	Role awsiam.IRole
-	// Key encrypts build artifacts and the log group; its policy is extended to let
-	// CloudWatch Logs use it for this project's log group only. Required.
-	Key awskms.Key
+	// Key encrypts build artifacts and the log group; the policy of a key created in
+	// the app is extended to let CloudWatch Logs use it for this project's log group
+	// only (an imported key's policy must allow that itself). Required.
+	Key awskms.IKey
 	// Timeout of one build. Required.
 	Timeout awscdk.Duration
 	// LogRetention bounds how long build logs are kept. Required.

@@ -16,6 +16,7 @@ import (
 	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
@@ -199,13 +200,20 @@ func ArnPatternOf(scope constructs.IConstruct, arn *string) string {
 // such as <AWS::Region>, into its service and resource.
 var renderedArn = regexp.MustCompile(`^arn:(?:<[^>]*>|[^:]*):([^:]*):(?:<[^>]*>|[^:]*):(?:<[^>]*>|[^:]*):(.*)$`)
 
+// Resource is how cdk-nag reports a grant on arn, an ARN that may hold tokens:
+// `Resource::` and the ARN as Text writes it.
+func Resource(scope constructs.IConstruct, arn *string) string {
+	return "Resource::" + Text(scope, *arn)
+}
+
 // PipelineArtifactsRule accepts the wildcards of the grants CDK gives a CodePipeline
-// whose artifacts live in bucket, and its actions' and builds' roles.
-func PipelineArtifactsRule(bucket constructs.IConstruct) Rule {
+// whose artifacts live in bucket (created in the stack or imported), and its actions'
+// and builds' roles.
+func PipelineArtifactsRule(bucket awss3.IBucket) Rule {
 	return Rule{
 		ID:        "AwsSolutions-IAM5",
 		Reason:    "CDK's standard grants let CodePipeline, its actions and builds read and write pipeline artifacts, under generated keys, in the project's own pipeline artifact bucket and key.",
-		AppliesTo: append([]string{"Resource::" + Attr(bucket, "Arn") + "/*"}, PipelineArtifactActions...),
+		AppliesTo: append([]string{Resource(bucket, bucket.ArnForObjects(jsii.String("*")))}, PipelineArtifactActions...),
 	}
 }
 
