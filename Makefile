@@ -14,7 +14,7 @@ CDK    := $(TOOLS)/node_modules/.bin/cdk
 # lines (as the README's examples do): strip joins them into one command line.
 ARGS   ?=
 
-.PHONY: help deps synth test test-go test-seed test-python lint bench e2e clean
+.PHONY: help deps synth test test-go test-seed test-python lint bench e2e clean seed-archive upgrade-modeldeploy
 
 help: ## List the targets.
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -70,6 +70,13 @@ e2e: deps ## Rehearse the whole flow against a local AWS emulator (moto server o
 	$(VENV)/bin/python -m pytest -s -q -p no:cacheprovider test/e2e
 
 test: lint test-go test-seed test-python e2e ## Run every test.
+
+seed-archive: ## Write seedcode/modeldeploy.txtar, the ModelDeploy seed as the module ships it, after changing seedcode/modeldeploy.
+	go generate ./seedcode
+
+upgrade-modeldeploy: $(TOOLS)/.go-modules ## Move a ModelDeploy checkout to this library: make upgrade-modeldeploy REPO=<checkout>.
+	@test -n "$(REPO)" || { echo "usage: make upgrade-modeldeploy REPO=<ModelDeploy repository checkout>"; exit 2; }
+	go run ./cmd/upgrade-modeldeploy "$(REPO)"
 
 bench: deps ## Measure synth time against a one-bucket app and print the ratio.
 	go run ./test/bench

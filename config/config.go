@@ -16,7 +16,8 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 
 	"github.com/sagemaker-mlops-cdk/mlops/constructs/project"
-	"github.com/sagemaker-mlops-cdk/mlops/constructs/source/gitrules"
+	"github.com/sagemaker-mlops-cdk/mlops/deploybuild"
+	"github.com/sagemaker-mlops-cdk/mlops/internal/gitrules"
 )
 
 // RemovalPolicy says what a stack deletion does to the data users keep.
@@ -200,10 +201,10 @@ func Default() Config {
 		TrainingInstanceType:            "ml.m5.xlarge",
 		ModelBuild:                      Repository{Source: CodeCommit, Branch: "main", SeedCode: true},
 		ModelDeploy:                     Repository{Source: CodeCommit, Branch: "main", SeedCode: true},
-		Staging:                         DefaultStage("staging"),
-		Prod:                            DefaultStage("prod"),
-		TestGate:                        TestGate{Invocations: 20, P95LatencyMs: 500},
-		BootstrapQualifier:              "hnb659fds",
+		Staging:                         DefaultStage(project.Staging),
+		Prod:                            DefaultStage(project.Prod),
+		TestGate:                        TestGate{Invocations: deploybuild.MinTestInvocations, P95LatencyMs: deploybuild.DefaultTestP95LatencyMs},
+		BootstrapQualifier:              deploybuild.DefaultBootstrapQualifier,
 		Studio:                          Studio{Enabled: true},
 	}
 }
@@ -211,9 +212,9 @@ func Default() Config {
 // DefaultStage is the original template's endpoint of a stage: one ml.m5.large
 // instance, capturing 100% of requests in staging and 80% in prod, into
 // `datacapture-<stage>`.
-func DefaultStage(name string) Stage {
+func DefaultStage(name project.Stage) Stage {
 	sampling := 100
-	if name == "prod" {
+	if name == project.Prod {
 		sampling = 80
 	}
 	return Stage{
@@ -226,7 +227,7 @@ func DefaultStage(name string) Stage {
 		ServerlessMaxConcurrency:      5,
 		DataCapture:                   true,
 		DataCaptureSamplingPercentage: sampling,
-		DataCapturePrefix:             "datacapture-" + name,
+		DataCapturePrefix:             "datacapture-" + string(name),
 	}
 }
 
@@ -300,11 +301,8 @@ func (c Config) crossFieldProblems() []string {
 	if (c.Account == "") != (c.Region == "") {
 		problems = append(problems, fmt.Sprintf("account %q and region %q must be set together or not at all", c.Account, c.Region))
 	}
-	for _, st := range []struct {
-		name  string
-		stage Stage
-	}{{"staging", c.Staging}, {"prod", c.Prod}} {
-		problems = append(problems, st.stage.problems(st.name, c.Project)...)
+	for _, name := range project.PipelineStages() {
+		problems = append(problems, c.Stage(name).problems(name, c.Project)...)
 	}
 	problems = append(problems, c.accountProblems()...)
 	problems = append(problems, c.studioProblems()...)
@@ -313,27 +311,23 @@ func (c Config) crossFieldProblems() []string {
 	return problems
 }
 
-// Stage returns the named stage's settings: prod, or else staging.
-func (c Config) Stage(name string) Stage {
-	if name == "prod" {
+// Stage returns the settings of one of the deploy pipeline's stages. It panics for
+// any other stage: the configuration has no settings for it.
+func (c Config) Stage(name project.Stage) Stage {
+	switch name {
+	case project.Staging:
+		return c.Staging
+	case project.Prod:
 		return c.Prod
 	}
-	return c.Staging
+	panic(fmt.Sprintf("config: no settings for stage %q: the deploy pipeline's stages are %s and %s", name, project.Staging, project.Prod))
 }
 
-// Target is where one stage deploys: its account and region, each "" when it is the
-// project's own (the environment-agnostic default).
-type Target struct {
-	Account, Region string
-}
-
-// IsLocal tells whether the stage deploys where the project stack does.
-func (t Target) IsLocal() bool { return t.Account == "" && t.Region == "" }
-
-// StageTarget resolves where the named stage (staging or prod) deploys: its own
-// account and region, each defaulting to the project's. A stage that resolves to the
+// StageTarget resolves where one of the deploy pipeline's stages deploys: its own
+// account and region, each defaulting to the project's; each "" when it is the
+// project's own (the environment-agnostic default). A stage that resolves to the
 // project's own account and region is local.
-func (c Config) StageTarget(name string) Target {
+func (c Config) StageTarget(name project.Stage) project.Target {
 	st := c.Stage(name)
 	account, region := st.Account, st.Region
 	if account == "" {
@@ -343,9 +337,9 @@ func (c Config) StageTarget(name string) Target {
 		region = c.Region
 	}
 	if account == c.Account && region == c.Region {
-		return Target{}
+		return project.Target{}
 	}
-	return Target{Account: account, Region: region}
+	return project.Target{Account: account, Region: region}
 }
 
 // StageAccounts returns the accounts other than the project's that stages deploy to,
@@ -353,7 +347,7 @@ func (c Config) StageTarget(name string) Target {
 func (c Config) StageAccounts() []string {
 	seen := map[string]bool{}
 	var out []string
-	for _, name := range []string{"staging", "prod"} {
+	for _, name := range project.PipelineStages() {
 		a := c.StageTarget(name).Account
 		if a != "" && a != c.Account && !seen[a] {
 			seen[a] = true
@@ -367,7 +361,7 @@ func (c Config) StageAccounts() []string {
 // accountProblems reports the rules of multi-account and multi-region stages.
 func (c Config) accountProblems() []string {
 	var out []string
-	for _, name := range []string{"staging", "prod"} {
+	for _, name := range project.PipelineStages() {
 		st := c.Stage(name)
 		if (st.Account != "" || st.Region != "") && c.Account == "" {
 			out = append(out, fmt.Sprintf("%s.account %q / %s.region %q need the project's own account and region: set account and region too", name, st.Account, name, st.Region))
@@ -396,7 +390,7 @@ func (c Config) studioProblems() []string {
 		return nil
 	}
 	var out []string
-	for _, name := range []string{"staging", "prod"} {
+	for _, name := range project.PipelineStages() {
 		if t := c.StageTarget(name); !t.IsLocal() {
 			out = append(out, fmt.Sprintf("%s.account %q is another account than the project's while studio.enabled is true: the Studio templates deploy every stage in the project's own account; set studio.enabled to false, or leave %s.account unset", name, t.Account, name))
 		}

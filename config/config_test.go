@@ -127,8 +127,8 @@ func TestStageTargetsAndAccounts(t *testing.T) {
 		"staging.account": "222222222222", "prod.account": "333333333333", "prod.region": "eu-west-1",
 	})
 	require.NoError(t, err)
-	assert.Equal(t, Target{Account: "222222222222", Region: "eu-west-1"}, cfg.StageTarget("staging"), "a stage region defaults to the project's")
-	assert.Equal(t, Target{Account: "333333333333", Region: "eu-west-1"}, cfg.StageTarget("prod"))
+	assert.Equal(t, project.Target{Account: "222222222222", Region: "eu-west-1"}, cfg.StageTarget("staging"), "a stage region defaults to the project's")
+	assert.Equal(t, project.Target{Account: "333333333333", Region: "eu-west-1"}, cfg.StageTarget("prod"))
 	assert.Equal(t, []string{"222222222222", "333333333333"}, cfg.StageAccounts())
 
 	shared, err := Parse(map[string]any{
@@ -304,4 +304,12 @@ func fmtValue(v any) string {
 		return "non-scalar"
 	}
 	return s
+}
+
+// Only the deploy pipeline's stages have settings: asking for another is a
+// programming error, not a silent fallback to staging.
+func TestStageRefusesAStageWithoutSettings(t *testing.T) {
+	cfg := Default()
+	assert.Equal(t, cfg.Prod, cfg.Stage(project.Prod))
+	assert.PanicsWithValue(t, `config: no settings for stage "qa": the deploy pipeline's stages are staging and prod`, func() { cfg.Stage("qa") })
 }

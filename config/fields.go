@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/regioninfo"
 
 	"github.com/sagemaker-mlops-cdk/mlops/constructs/project"
+	"github.com/sagemaker-mlops-cdk/mlops/deploybuild"
 	"github.com/sagemaker-mlops-cdk/mlops/internal/tokens"
 )
 
@@ -36,8 +37,8 @@ var fields = []field{
 	stringField("processingInstanceType", func(c *Config) *string { return &c.ProcessingInstanceType }, matches(instanceTypePattern, instanceTypeRule)),
 	stringField("trainingInstanceType", func(c *Config) *string { return &c.TrainingInstanceType }, matches(instanceTypePattern, instanceTypeRule)),
 	stringField("modelPackageArn", func(c *Config) *string { return &c.ModelPackageArn }, optional(matches(modelPackagePattern, "the ARN of a versioned model package, arn:<partition>:sagemaker:<region>:<account>:model-package/<group>/<version>"))),
-	intField("testGate.invocations", func(c *Config) *int { return &c.TestGate.Invocations }, intRange(20, 1000)),
-	intField("testGate.p95LatencyMs", func(c *Config) *int { return &c.TestGate.P95LatencyMs }, intRange(1, 60000)),
+	intField("testGate.invocations", func(c *Config) *int { return &c.TestGate.Invocations }, deploybuild.CheckTestInvocations),
+	intField("testGate.p95LatencyMs", func(c *Config) *int { return &c.TestGate.P95LatencyMs }, deploybuild.CheckTestP95LatencyMs),
 	stringField("bootstrapQualifier", func(c *Config) *string { return &c.BootstrapQualifier }, matches(qualifierPattern, "a CDK bootstrap qualifier: 1-10 lowercase letters and digits")),
 	boolField("requireSeparateStageAccounts", func(c *Config) *bool { return &c.RequireSeparateStageAccounts }),
 	boolField("studio.enabled", func(c *Config) *bool { return &c.Studio.Enabled }),

@@ -3,7 +3,7 @@ package config
 import (
 	"fmt"
 
-	"github.com/sagemaker-mlops-cdk/mlops/constructs/source/gitrules"
+	"github.com/sagemaker-mlops-cdk/mlops/internal/gitrules"
 )
 
 // repositoryFields are the keys of one repository, below prefix (e.g. "modelBuild.").

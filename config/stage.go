@@ -33,7 +33,7 @@ func stageFields(prefix string, stage func(*Config) *Stage) []field {
 }
 
 // problems reports the rules of a stage that involve more than one key.
-func (st Stage) problems(name string, p project.Identity) []string {
+func (st Stage) problems(name project.Stage, p project.Identity) []string {
 	var out []string
 	if p.Validate() == nil {
 		if err := endpoint.CheckEndpointName(p.Longest().EndpointName(name)); err != nil {
@@ -53,6 +53,14 @@ func (st Stage) problems(name string, p project.Identity) []string {
 		out = append(out, fmt.Sprintf("%s.autoscaling is invalid: %v", name, err))
 	}
 	return out
+}
+
+// CapturePrefix is where the stage captures data, "" when it captures none.
+func (st Stage) CapturePrefix() string {
+	if !st.DataCapture {
+		return ""
+	}
+	return st.DataCapturePrefix
 }
 
 // EndpointHosting returns the stage's hosting as the endpoint construct's props.
@@ -79,20 +87,17 @@ func (st Stage) EndpointHosting() (*endpoint.InstanceHosting, *endpoint.Serverle
 // app's `<stage>.*` keys without the `<stage>.` prefix, as the deploy repository's
 // stage configuration files are, with the same defaults and rules as Parse. project
 // is the project the stage belongs to (it bounds the endpoint name).
-func ParseStage(p project.Identity, name string, settings map[string]any) (Stage, error) {
-	if name != "staging" && name != "prod" {
-		return Stage{}, fmt.Errorf("stage %q is invalid: must be staging or prod", name)
+func ParseStage(p project.Identity, name project.Stage, settings map[string]any) (Stage, error) {
+	if name != project.Staging && name != project.Prod {
+		return Stage{}, fmt.Errorf("stage %q is invalid: must be %s or %s", name, project.Staging, project.Prod)
 	}
 	context := map[string]any{"projectName": p.Name, "projectId": p.ID}
 	for k, v := range settings {
-		context[name+"."+k] = v
+		context[string(name)+"."+k] = v
 	}
 	cfg, err := Parse(context)
 	if err != nil {
 		return Stage{}, err
 	}
-	if name == "prod" {
-		return cfg.Prod, nil
-	}
-	return cfg.Staging, nil
+	return cfg.Stage(name), nil
 }

@@ -6,6 +6,8 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/sagemaker-mlops-cdk/mlops/config"
+	"github.com/sagemaker-mlops-cdk/mlops/constructs/project"
+	"github.com/sagemaker-mlops-cdk/mlops/stacks/endpointstack"
 )
 
 // Project is every stack of one project, as NewProject builds them.
@@ -14,7 +16,7 @@ type Project struct {
 	Project *ProjectStack
 	// Staging and Prod are the stages' endpoint stacks, the same stacks the deploy
 	// pipeline deploys, for an engineer to synthesize or deploy by hand.
-	Staging, Prod *EndpointStack
+	Staging, Prod *endpointstack.EndpointStack
 	// Studio publishes the project as SageMaker project templates for Studio; nil when
 	// the configuration turns them off (studio.enabled).
 	Studio *StudioTemplates
@@ -23,25 +25,25 @@ type Project struct {
 // NewProject adds the stacks of the project described by cfg to app (or a stage).
 // Construct ids are stable: renaming them would replace deployed resources.
 func NewProject(app constructs.Construct, cfg config.Config) *Project {
-	project := NewProjectStack(app, "Project", &ProjectStackProps{Config: cfg})
-	endpointStack := func(id, name string, stage config.Stage) *EndpointStack {
-		props := &EndpointStackProps{
-			StackProps:      awscdk.StackProps{Env: project.Environment()},
+	projectStack := NewProjectStack(app, "Project", &ProjectStackProps{Config: cfg})
+	endpointStack := func(stage project.Stage) *endpointstack.EndpointStack {
+		props := &endpointstack.EndpointStackProps{
+			StackProps:      awscdk.StackProps{Env: projectStack.Environment()},
 			Project:         cfg.Project,
-			StageName:       name,
 			Stage:           stage,
+			Settings:        cfg.Stage(stage),
 			ModelPackageArn: cfg.ModelPackageArn,
 		}
-		if t := cfg.StageTarget(name); !t.IsLocal() {
+		if t := cfg.StageTarget(stage); !t.IsLocal() {
 			props.Env = &awscdk.Environment{Account: jsii.String(t.Account), Region: jsii.String(t.Region)}
 			props.ArtifactsAccount, props.ArtifactsRegion = cfg.Account, cfg.Region
 		}
-		return NewEndpointStack(app, id, props)
+		return endpointstack.NewEndpointStack(app, stage.Title(), props)
 	}
 	p := &Project{
-		Project: project,
-		Staging: endpointStack("Staging", "staging", cfg.Staging),
-		Prod:    endpointStack("Prod", "prod", cfg.Prod),
+		Project: projectStack,
+		Staging: endpointStack(project.Staging),
+		Prod:    endpointStack(project.Prod),
 	}
 	if cfg.Studio.Enabled {
 		p.Studio = NewStudioTemplates(app, "StudioTemplates", &StudioTemplatesProps{Config: cfg})

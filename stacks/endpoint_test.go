@@ -1,10 +1,8 @@
 package stacks_test
 
 import (
-	"encoding/json"
 	"testing"
 
-	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -85,38 +83,4 @@ func TestAppEndpointStacksTakeStageSettingsAndTheModelFromContext(t *testing.T) 
 	target := prod.One(t, "AWS::ApplicationAutoScaling::ScalableTarget").Properties
 	assert.Equal(t, []float64{2, 8}, []float64{target["MinCapacity"].(float64), target["MaxCapacity"].(float64)})
 	assert.Equal(t, 250.0, prod.One(t, "AWS::ApplicationAutoScaling::ScalingPolicy").Properties["TargetTrackingScalingPolicyConfiguration"].(map[string]any)["TargetValue"])
-}
-
-// TestEndpointStackIsDeterministic synthesizes the same endpoint stack in two apps:
-// the templates are byte-identical (no timestamps, no random names).
-func TestEndpointStackIsDeterministic(t *testing.T) {
-	synth := func() []byte {
-		app := testutil.NewApp(t, "", nil)
-		stack := stacks.NewEndpointStack(app, "Staging", &stacks.EndpointStackProps{
-			Project: config.Default().Project, StageName: "staging", Stage: config.DefaultStage("staging"),
-			ModelPackageArn: approvedArn,
-		})
-		data, err := json.Marshal(testutil.Synth(t, stack.Stack))
-		require.NoError(t, err)
-		return data
-	}
-	first, second := synth(), synth()
-	assert.Equal(t, string(first), string(second))
-	var fresh map[string]any
-	require.NoError(t, json.Unmarshal(first, &fresh))
-	assert.NotContains(t, string(first), "cdk-hnb659fds-assets", "an endpoint stack has no asset")
-}
-
-func TestEndpointStackPanicsOnAnInvalidStage(t *testing.T) {
-	app := testutil.NewApp(t, "", nil)
-	stage := config.DefaultStage("staging")
-	stage.Hosting = config.Serverless
-	defer func() {
-		r := recover()
-		require.NotNil(t, r)
-		assert.Contains(t, r, "serverless endpoints cannot capture data")
-	}()
-	stacks.NewEndpointStack(app, "Bad", &stacks.EndpointStackProps{
-		StackProps: awscdk.StackProps{}, Project: config.Default().Project, StageName: "staging", Stage: stage,
-	})
 }

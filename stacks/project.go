@@ -12,9 +12,9 @@ import (
 
 	"github.com/sagemaker-mlops-cdk/mlops/config"
 	"github.com/sagemaker-mlops-cdk/mlops/constructs/artifacts"
-	"github.com/sagemaker-mlops-cdk/mlops/constructs/endpoint"
 	"github.com/sagemaker-mlops-cdk/mlops/constructs/modelbuild"
 	"github.com/sagemaker-mlops-cdk/mlops/constructs/modeldeploy"
+	"github.com/sagemaker-mlops-cdk/mlops/constructs/project"
 	"github.com/sagemaker-mlops-cdk/mlops/constructs/registry"
 	"github.com/sagemaker-mlops-cdk/mlops/constructs/source"
 	"github.com/sagemaker-mlops-cdk/mlops/seedcode"
@@ -61,21 +61,13 @@ func trustStageAccounts(cfg config.Config, bucket *artifacts.ArtifactBucket, mod
 	models.AllowAccounts(accounts...)
 	for _, account := range accounts {
 		var captures []string
-		for _, name := range []string{"staging", "prod"} {
-			if prefix := capturePrefix(cfg.Stage(name)); cfg.StageTarget(name).Account == account && prefix != "" {
+		for _, stage := range project.PipelineStages() {
+			if prefix := cfg.Stage(stage).CapturePrefix(); cfg.StageTarget(stage).Account == account && prefix != "" {
 				captures = append(captures, prefix)
 			}
 		}
-		bucket.GrantStageAccount(account, endpoint.RolePath(cfg.Project), cfg.Project.ModelArtifactsPrefix(), captures...)
+		bucket.GrantStageAccount(account, cfg.Project.ModelRolePath(), cfg.Project.ModelArtifactsPrefix(), captures...)
 	}
-}
-
-// capturePrefix is where a stage captures data, "" when it captures none.
-func capturePrefix(st config.Stage) string {
-	if !st.DataCapture {
-		return ""
-	}
-	return st.DataCapturePrefix
 }
 
 // newRepository creates (CodeCommit) or refers to (connection) the repository of the
@@ -208,10 +200,10 @@ func addProject(stack awscdk.Stack, props *ProjectStackProps) *ProjectStack {
 		TestInvocations:      cfg.TestGate.Invocations,
 		TestP95LatencyMs:     cfg.TestGate.P95LatencyMs,
 		LogRetention:         cfg.LogRetention(),
-		Staging:              modeldeploy.Target(cfg.StageTarget("staging")),
-		Prod:                 modeldeploy.Target(cfg.StageTarget("prod")),
-		StagingCapturePrefix: capturePrefix(cfg.Stage("staging")),
-		ProdCapturePrefix:    capturePrefix(cfg.Stage("prod")),
+		Staging:              cfg.StageTarget(project.Staging),
+		Prod:                 cfg.StageTarget(project.Prod),
+		StagingCapturePrefix: cfg.Staging.CapturePrefix(),
+		ProdCapturePrefix:    cfg.Prod.CapturePrefix(),
 		BootstrapQualifier:   cfg.BootstrapQualifier,
 		PermissionsBoundary:  props.PermissionsBoundary,
 	})

@@ -12,7 +12,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/sagemaker-mlops-cdk/mlops/internal/gitfiles"
 	"github.com/sagemaker-mlops-cdk/mlops/internal/testutil"
+	"github.com/sagemaker-mlops-cdk/mlops/seedcode"
 )
 
 // seedAssets maps each CodeCommit repository of the default synthesis to the asset
@@ -63,25 +65,56 @@ func TestSeedAssetsHoldTheCodeAndNothingElse(t *testing.T) {
 			}
 		}
 	}
-	deploy := files(t, assets["sagemaker-abalone-p-abalonedemo1-modeldeploy"])
-	for _, want := range []string{"buildspec.yml", "test-buildspec.yml", "main.go", "go.mod", "go.sum", "cdk.json", "staging-config.json", "prod-config.json", "samples/abalone-features.csv", "cmd/testgate/main.go"} {
-		assert.Contains(t, deploy, want)
+	// Each seed is its directory's files under version control, nothing the
+	// working tree holds besides (a binary built by hand, a report).
+	for repo, seed := range map[string]string{
+		"sagemaker-abalone-p-abalonedemo1-modelbuild":  "seedcode/modelbuild",
+		"sagemaker-abalone-p-abalonedemo1-modeldeploy": "seedcode/modeldeploy",
+	} {
+		var own []string
+		for _, f := range files(t, assets[repo]) {
+			if !strings.HasPrefix(f, seedcode.LibraryDir+"/") && f != seedcode.ManifestFile {
+				own = append(own, f)
+			}
+		}
+		tracked, err := gitfiles.Seed(filepath.Join(testutil.RepoRoot(), seed))
+		require.NoError(t, err)
+		assert.ElementsMatch(t, tracked, own, repo)
 	}
-	for _, want := range []string{"third_party/mlops/go.mod", "third_party/mlops/go.sum", "third_party/mlops/stacks/endpoint.go", "third_party/mlops/constructs/endpoint/endpoint.go"} {
-		assert.Contains(t, deploy, want, "the deploy seed carries the library it is built with")
+}
+
+// The deploy seed carries, below third_party/mlops, the library's go.mod and go.sum
+// and the source of exactly the packages `go list -deps` says it compiles, tests
+// included: the endpoint stack and what defines it, none of the ModelBuild,
+// ModelDeploy, repository, Studio or seed code packages.
+func TestTheDeploySeedCarriesOnlyThePackagesOfTheEndpointStack(t *testing.T) {
+	cmd := exec.Command("go", "list", "-deps", "-test", "-f", "{{if .Module}}{{if eq .Module.Path \"github.com/sagemaker-mlops-cdk/mlops\"}}{{.ImportPath}}{{end}}{{end}}", "./...")
+	cmd.Dir = filepath.Join(testutil.RepoRoot(), "seedcode", "modeldeploy")
+	out, err := cmd.Output()
+	require.NoError(t, err)
+	want := map[string]bool{}
+	for _, path := range strings.Fields(string(out)) {
+		want[strings.TrimPrefix(path, "github.com/sagemaker-mlops-cdk/mlops/")] = true
 	}
-	for _, f := range deploy {
-		if strings.HasPrefix(f, "third_party/") {
-			assert.True(t, strings.HasSuffix(f, ".go") && !strings.HasSuffix(f, "_test.go") || strings.HasSuffix(f, "/go.mod") || strings.HasSuffix(f, "/go.sum"),
-				"the bundled library holds only what compiling it needs, not %s", f)
-			assert.NotContains(t, f, "third_party/mlops/seedcode/modeldeploy/", "the seed does not carry itself")
-			assert.NotContains(t, f, "third_party/mlops/test/")
+	for _, forbidden := range []string{"constructs/modelbuild", "constructs/modeldeploy", "constructs/source", "constructs/registry", "constructs/studio", "seedcode", "stacks"} {
+		assert.NotContains(t, want, forbidden, "the deploy seed must not depend on %s", forbidden)
+	}
+	assert.Contains(t, want, "stacks/endpointstack")
+
+	library := filepath.Join(seedAssets(t)["sagemaker-abalone-p-abalonedemo1-modeldeploy"], seedcode.LibraryDir)
+	got := map[string]bool{}
+	for _, f := range files(t, library) {
+		switch {
+		case f == "go.mod" || f == "go.sum":
+		case strings.HasSuffix(f, ".go") && !strings.HasSuffix(f, "_test.go"):
+			got[filepath.ToSlash(filepath.Dir(f))] = true
+		default:
+			t.Errorf("the bundled library holds only what compiling it needs, not %s", f)
 		}
 	}
-	build := files(t, assets["sagemaker-abalone-p-abalonedemo1-modelbuild"])
-	for _, want := range []string{"codebuild-buildspec.yml", "pyproject.toml", "pipelines/abalone/pipeline.py", "pipelines/abalone/preprocess.py", "pipelines/abalone/evaluate.py"} {
-		assert.Contains(t, build, want)
-	}
+	assert.Equal(t, want, got)
+	assert.FileExists(t, filepath.Join(library, "go.mod"))
+	assert.FileExists(t, filepath.Join(library, "go.sum"))
 }
 
 // TestBundledDeploySeedBuildsWithoutFetchingTheLibrary compiles the deploy seed exactly

@@ -31,9 +31,9 @@ const VariantName = "AllTraffic"
 type EndpointProps struct {
 	// Project names the endpoint `<name>-<id>-<stage>`. Required.
 	Project project.Identity
-	// Stage is the deployment stage the endpoint serves, e.g. "staging" (see
-	// CheckStage). Required.
-	Stage string
+	// Stage is the deployment stage the endpoint serves, e.g. project.Staging (see
+	// project.Stage.Check). Required.
+	Stage project.Stage
 	// ModelPackageArn is the model version to serve; a token (e.g. a CloudFormation
 	// parameter) is accepted. Required.
 	ModelPackageArn *string
@@ -127,8 +127,8 @@ func NewEndpoint(scope constructs.Construct, id string, props *EndpointProps) *E
 
 	role := awsiam.NewRole(c, jsii.String("ModelRole"), &awsiam.RoleProps{
 		AssumedBy:   awsiam.NewServicePrincipal(jsii.String("sagemaker.amazonaws.com"), nil),
-		Description: jsii.String("Execution role of the " + p.Stage + " model of SageMaker project " + p.Project.NameID()),
-		Path:        jsii.String(RolePath(p.Project)),
+		Description: jsii.String("Execution role of the " + string(p.Stage) + " model of SageMaker project " + p.Project.NameID()),
+		Path:        jsii.String(p.Project.ModelRolePath()),
 	})
 	p.Artifacts.GrantRead(role, p.ModelArtifactsPrefix)
 	if p.DataCapture != nil {
@@ -221,17 +221,6 @@ func NewEndpoint(scope constructs.Construct, id string, props *EndpointProps) *E
 	return &Endpoint{Construct: c, Name: name, Role: role, Model: model, Config: config, Resource: endpoint}
 }
 
-// TesterRoleName is the name of the role a stage's endpoint stack creates, when its
-// test gate runs in another account, for the gate to invoke the endpoint:
-// `sagemaker-<id>-<stage>-tester`, unique per account as role names must be.
-func TesterRoleName(p project.Identity, stage string) string {
-	return "sagemaker-" + p.ID + "-" + stage + "-tester"
-}
-
-// RolePath is the IAM path of the project's model execution roles, so that a deployer
-// can be allowed to create and pass exactly those roles.
-func RolePath(p project.Identity) string { return "/" + p.BucketName() + "/" }
-
 // grantHosting lets the model role write its endpoint's logs and metrics.
 func grantHosting(role awsiam.Role, stack awscdk.Stack, endpointName string) {
 	logGroup := "/aws/sagemaker/Endpoints/" + endpointName
@@ -264,7 +253,7 @@ func grantHosting(role awsiam.Role, stack awscdk.Stack, endpointName string) {
 func addTesterRole(scope constructs.Construct, p EndpointProps, name string) {
 	account := testerRoleArn.FindStringSubmatch(p.TesterRoleArn)[1]
 	tester := awsiam.NewRole(scope, jsii.String("TesterRole"), &awsiam.RoleProps{
-		RoleName: jsii.String(TesterRoleName(p.Project, p.Stage)),
+		RoleName: jsii.String(p.Project.TesterRoleName(p.Stage)),
 		AssumedBy: awsiam.NewAccountPrincipal(jsii.String(account)).WithConditions(&map[string]interface{}{
 			"ArnEquals": map[string]interface{}{"aws:PrincipalArn": p.TesterRoleArn},
 		}),
@@ -273,7 +262,7 @@ func addTesterRole(scope constructs.Construct, p EndpointProps, name string) {
 	tester.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 		Sid:       jsii.String("InvokeEndpoint"),
 		Actions:   jsii.Strings("sagemaker:DescribeEndpoint", "sagemaker:InvokeEndpoint"),
-		Resources: &[]*string{p.Project.SageMakerArn(scope, "endpoint", "-"+p.Stage)},
+		Resources: &[]*string{p.Project.SageMakerArn(scope, "endpoint", "-"+string(p.Stage))},
 	}))
 }
 
@@ -338,7 +327,7 @@ func normalize(props *EndpointProps) EndpointProps {
 	if p.DataCapture != nil {
 		d := *p.DataCapture
 		if d.Prefix == "" {
-			d.Prefix = "datacapture-" + p.Stage
+			d.Prefix = "datacapture-" + string(p.Stage)
 		}
 		p.DataCapture = &d
 	}
@@ -354,8 +343,8 @@ func (p EndpointProps) validate() error {
 		}
 	}
 	add("Project", p.Project.NameID(), p.Project.Validate())
-	add("Stage", fmt.Sprintf("%q", p.Stage), CheckStage(p.Stage))
-	if p.Project.Validate() == nil && CheckStage(p.Stage) == nil {
+	add("Stage", fmt.Sprintf("%q", p.Stage), p.Stage.Check())
+	if p.Project.Validate() == nil && p.Stage.Check() == nil {
 		add("Stage", fmt.Sprintf("%q", p.Stage), CheckEndpointName(p.Project.Longest().EndpointName(p.Stage)))
 	}
 	if p.ModelPackageArn == nil || *p.ModelPackageArn == "" {

@@ -14,21 +14,12 @@ import (
 const MaxEndpointNameLength = 63
 
 var (
-	stagePattern        = regexp.MustCompile(`^[a-z][a-z0-9]*(-[a-z0-9]+)*$`)
 	instanceTypePattern = regexp.MustCompile(`^ml\.[a-z0-9]+\.[a-z0-9]+$`)
 	capturePrefix       = regexp.MustCompile(`^[a-zA-Z0-9!_.*'()-]+(/[a-zA-Z0-9!_.*'()-]+)*$`)
 )
 
 // ServerlessMemorySizes are the memory sizes, in MiB, of serverless endpoints.
 var ServerlessMemorySizes = []int{1024, 2048, 3072, 4096, 5120, 6144}
-
-// CheckStage says why stage cannot name a deployment stage, or returns nil.
-func CheckStage(stage string) error {
-	if !stagePattern.MatchString(stage) {
-		return fmt.Errorf("must be lowercase letters and digits, a letter first, words separated by single hyphens (e.g. staging, prod)")
-	}
-	return nil
-}
 
 // CheckEndpointName says why name cannot name an endpoint, or returns nil.
 func CheckEndpointName(name string) error {

@@ -133,13 +133,6 @@ func (i Identity) PipelineName() string { return i.NameID() }
 // ModelBuild pipeline writes its jobs' outputs, model artifacts included: `<name>-<id>/`.
 func (i Identity) ModelArtifactsPrefix() string { return i.NameID() + "/" }
 
-// EndpointName is a stage's SageMaker endpoint, `<name>-<id>-<stage>`.
-func (i Identity) EndpointName(stage string) string { return i.NameID() + "-" + stage }
-
-// DeployStackName is the CloudFormation stack of a stage's endpoint,
-// `sagemaker-<name>-<id>-deploy-<stage>`.
-func (i Identity) DeployStackName(stage string) string { return i.ResourceName("deploy-" + stage) }
-
 // ApplyTags tags every taggable resource below scope with the project name and id.
 func (i Identity) ApplyTags(scope constructs.IConstruct) {
 	tags := awscdk.Tags_Of(scope)

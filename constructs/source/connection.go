@@ -11,7 +11,7 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
-	"github.com/sagemaker-mlops-cdk/mlops/constructs/source/gitrules"
+	"github.com/sagemaker-mlops-cdk/mlops/internal/gitrules"
 	"github.com/sagemaker-mlops-cdk/mlops/internal/tokens"
 )
 

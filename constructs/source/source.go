@@ -67,7 +67,7 @@ func CopyTree(src, dst string) error {
 		if err != nil || rel == "." {
 			return err
 		}
-		if excluded(d.Name()) {
+		if Excluded(d.Name()) {
 			if d.IsDir() {
 				return filepath.SkipDir
 			}
@@ -97,7 +97,9 @@ func CopyTree(src, dst string) error {
 	})
 }
 
-func excluded(name string) bool {
+// Excluded tells whether name (of a file or directory, at any depth) matches one of
+// SeedExcludes.
+func Excluded(name string) bool {
 	for _, pattern := range SeedExcludes {
 		if ok, _ := filepath.Match(pattern, name); ok {
 			return true

@@ -11,7 +11,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/sagemaker-mlops-cdk/mlops/constructs/project"
-	"github.com/sagemaker-mlops-cdk/mlops/constructs/source/gitrules"
+	"github.com/sagemaker-mlops-cdk/mlops/internal/gitrules"
 )
 
 // The parameters SageMaker passes to every project template: the name the data

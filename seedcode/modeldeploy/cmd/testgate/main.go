@@ -6,9 +6,10 @@
 //	go run ./cmd/testgate [-endpoint NAME] [-invocations 20] [-p95-ms 500] [-role-arn ARN]
 //	                      [-samples samples/abalone-features.csv] [-features 10] [-report test-report.json]
 //
-// The flags default to the environment the pipeline's CodeBuild project sets:
-// ENDPOINT_NAME, TEST_INVOCATIONS, TEST_P95_LATENCY_MS and, when the endpoint lives in
-// another account, TEST_ROLE_ARN (the role the gate assumes there).
+// The flags default to the environment the pipeline's CodeBuild project sets (see
+// package deploybuild): ENDPOINT_NAME, TEST_INVOCATIONS, TEST_P95_LATENCY_MS and, when
+// the endpoint lives in another account, TEST_ROLE_ARN (the role the gate assumes
+// there).
 package main
 
 import (
@@ -18,7 +19,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strconv"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -27,6 +27,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sagemaker"
 	"github.com/aws/aws-sdk-go-v2/service/sagemakerruntime"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
+
+	"github.com/sagemaker-mlops-cdk/mlops/deploybuild"
 
 	"modeldeploy/internal/gate"
 )
@@ -38,35 +40,31 @@ func main() {
 // run is the command: exit code 0 when the gate passed, 1 when it failed, 2 for bad
 // usage or configuration.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	usage := func(err error) int {
+		fmt.Fprintln(stderr, "testgate:", err)
+		return 2
+	}
+	defaults, err := deploybuild.ReadTestGate(getenv)
+	if err != nil {
+		return usage(err)
+	}
 	fs := flag.NewFlagSet("testgate", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	endpoint := fs.String("endpoint", getenv("ENDPOINT_NAME"), "the staging endpoint's name")
-	invocations := fs.String("invocations", orDefault(getenv("TEST_INVOCATIONS"), "20"), "calls to make, at least 20")
-	budgetMs := fs.String("p95-ms", orDefault(getenv("TEST_P95_LATENCY_MS"), "500"), "budget of the p95 latency, in milliseconds")
-	roleArn := fs.String("role-arn", getenv("TEST_ROLE_ARN"), "role to assume to reach an endpoint in another account")
+	endpoint := fs.String("endpoint", defaults.Endpoint, "the staging endpoint's name")
+	invocations := fs.Int("invocations", defaults.Invocations, fmt.Sprintf("calls to make, at least %d", deploybuild.MinTestInvocations))
+	budgetMs := fs.Int("p95-ms", defaults.P95LatencyMs, "budget of the p95 latency, in milliseconds")
+	roleArn := fs.String("role-arn", defaults.RoleArn, "role to assume to reach an endpoint in another account")
 	samples := fs.String("samples", "samples/abalone-features.csv", "CSV feature rows to send")
 	features := fs.Int("features", 10, "values per sample row")
 	reportPath := fs.String("report", "test-report.json", "where to write the JSON report")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
-	usage := func(err error) int {
-		fmt.Fprintln(stderr, "testgate:", err)
-		return 2
-	}
-	n, err := strconv.Atoi(*invocations)
-	if err != nil {
-		return usage(fmt.Errorf("invocations %q is not a whole number", *invocations))
-	}
-	budget, err := strconv.Atoi(*budgetMs)
-	if err != nil {
-		return usage(fmt.Errorf("p95-ms %q is not a whole number of milliseconds", *budgetMs))
-	}
 	rows, err := gate.ReadRows(*samples, *features)
 	if err != nil {
 		return usage(err)
 	}
-	cfg := gate.Config{Endpoint: *endpoint, Invocations: n, P95Budget: time.Duration(budget) * time.Millisecond, Rows: rows}
+	cfg := gate.Config{Endpoint: *endpoint, Invocations: *invocations, P95Budget: time.Duration(*budgetMs) * time.Millisecond, Rows: rows}
 	if err := cfg.Validate(); err != nil {
 		return usage(err)
 	}
@@ -100,11 +98,4 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	fmt.Fprintln(stdout, "PASSED: the staging endpoint answered every call with a number within the latency budget")
 	return 0
-}
-
-func orDefault(v, def string) string {
-	if v == "" {
-		return def
-	}
-	return v
 }

@@ -120,7 +120,8 @@ func TestGateRejectsBadSettingsBeforeCallingAnything(t *testing.T) {
 		want  string
 	}{
 		{map[string]string{"TEST_INVOCATIONS": "5"}, nil, "invocations 5 is too few: the p95 latency needs at least 20 calls"},
-		{map[string]string{"TEST_P95_LATENCY_MS": "fast"}, nil, `p95-ms "fast" is not a whole number of milliseconds`},
+		{map[string]string{"TEST_P95_LATENCY_MS": "fast"}, nil, `TEST_P95_LATENCY_MS "fast" is not a whole number`},
+		{nil, []string{"-invocations", "many"}, `invalid value "many" for flag -invocations`},
 		{map[string]string{"ENDPOINT_NAME": ""}, nil, "no endpoint name: set -endpoint or ENDPOINT_NAME"},
 		{nil, []string{"-features", "9"}, "line 1: 10 values, want 9"},
 	} {

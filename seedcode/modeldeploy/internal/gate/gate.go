@@ -21,10 +21,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sagemaker"
 	"github.com/aws/aws-sdk-go-v2/service/sagemaker/types"
 	"github.com/aws/aws-sdk-go-v2/service/sagemakerruntime"
-)
 
-// MinInvocations is the fewest calls a meaningful p95 is computed from.
-const MinInvocations = 20
+	"github.com/sagemaker-mlops-cdk/mlops/deploybuild"
+)
 
 // Describer reads an endpoint's status; *sagemaker.Client satisfies it.
 type Describer interface {
@@ -40,7 +39,8 @@ type Invoker interface {
 type Config struct {
 	// Endpoint is the endpoint's name.
 	Endpoint string
-	// Invocations is how many calls to make, at least MinInvocations; the rows are
+	// Invocations is how many calls to make, at least
+	// deploybuild.MinTestInvocations; the rows are
 	// sent in turn.
 	Invocations int
 	// P95Budget is the most the 95th percentile latency may be.
@@ -80,9 +80,9 @@ type Report struct {
 func (c Config) Validate() error {
 	switch {
 	case c.Endpoint == "":
-		return fmt.Errorf("no endpoint name: set -endpoint or ENDPOINT_NAME")
-	case c.Invocations < MinInvocations:
-		return fmt.Errorf("invocations %d is too few: the p95 latency needs at least %d calls", c.Invocations, MinInvocations)
+		return fmt.Errorf("no endpoint name: set -endpoint or %s", deploybuild.EnvTestEndpoint)
+	case c.Invocations < deploybuild.MinTestInvocations:
+		return fmt.Errorf("invocations %d is too few: the p95 latency needs at least %d calls", c.Invocations, deploybuild.MinTestInvocations)
 	case c.P95Budget <= 0:
 		return fmt.Errorf("p95 latency budget %v must be positive", c.P95Budget)
 	case len(c.Rows) == 0:

@@ -1,0 +1,130 @@
+package modeldeploy
+
+import (
+	"strings"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscodebuild"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+
+	"github.com/sagemaker-mlops-cdk/mlops/constructs/artifacts"
+	"github.com/sagemaker-mlops-cdk/mlops/constructs/project"
+	"github.com/sagemaker-mlops-cdk/mlops/deploybuild"
+	"github.com/sagemaker-mlops-cdk/mlops/internal/buildproject"
+)
+
+// buildTimeout bounds one build of either project.
+func buildTimeout() awscdk.Duration { return awscdk.Duration_Minutes(jsii.Number(30)) }
+
+// newBuildProject creates the build that resolves the newest approved model version
+// and synthesizes the endpoint stacks.
+func newBuildProject(c constructs.Construct, s *settings) awscodebuild.PipelineProject {
+	p := s.Project
+	stack := awscdk.Stack_Of(c)
+	env := deploybuild.Environment{
+		Project:           p,
+		ModelPackageGroup: *s.Registry.GroupName(),
+		ArtifactBucket:    *s.Artifacts.BucketName(),
+		Region:            *awscdk.Aws_REGION(),
+		Elsewhere:         map[project.Stage]project.Target{},
+		CapturePrefixes:   map[project.Stage]string{},
+	}
+	// The ModelDeploy app pins an endpoint stack to its stage's account and region
+	// only when they are not the pipeline's; then the artifacts' are explicit too.
+	for _, stage := range project.PipelineStages() {
+		if t := s.target(stage); !t.IsLocal() {
+			env.Elsewhere[stage] = t
+			env.CapturePrefixes[stage] = s.capturePrefix(stage)
+			env.ArtifactsAccount, env.ArtifactsRegion = *stack.Account(), *stack.Region()
+		}
+	}
+	if s.PermissionsBoundary != nil {
+		env.PermissionsBoundaryArn = *s.PermissionsBoundary.ManagedPolicyArn()
+	}
+	name := p.ResourceName("modeldeploy")
+	build := buildproject.New(c, "Build", &buildproject.Props{
+		Name:          name,
+		Description:   "Builds the endpoint stacks of the newest approved model version of project " + p.NameID(),
+		Key:           s.Artifacts.Key(),
+		Timeout:       buildTimeout(),
+		LogRetention:  s.LogRetention,
+		BuildSpec:     awscodebuild.BuildSpec_FromSourceFilename(jsii.String(deploybuild.BuildSpecFile)),
+		CacheLocation: goCache(s.Artifacts, name),
+		Environment:   withGoCache(env.Variables()),
+	})
+	s.Registry.GrantRead(build)
+	s.Artifacts.GrantReadWrite(build, cachePrefix(name))
+	return build
+}
+
+// newTestProject creates the test gate's build and its role, which has a known name:
+// a staging account trusts exactly that role to assume the endpoint's tester role.
+func newTestProject(c constructs.Construct, s *settings) awscodebuild.PipelineProject {
+	p := s.Project
+	gate := deploybuild.TestGate{
+		Project:      p,
+		Endpoint:     p.EndpointName(project.Staging),
+		Invocations:  s.TestInvocations,
+		P95LatencyMs: s.TestP95LatencyMs,
+		Region:       *awscdk.Aws_REGION(),
+	}
+	role := awsiam.NewRole(c, jsii.String("TestRole"), &awsiam.RoleProps{
+		RoleName:    jsii.String(p.TestRoleName()),
+		AssumedBy:   awsiam.NewServicePrincipal(jsii.String("codebuild.amazonaws.com"), nil),
+		Description: jsii.String("Runs the staging test gate of SageMaker project " + p.NameID()),
+	})
+	if s.staging.IsLocal() {
+		role.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Sid:       jsii.String("InvokeStagingEndpoint"),
+			Actions:   jsii.Strings("sagemaker:DescribeEndpoint", "sagemaker:InvokeEndpoint"),
+			Resources: &[]*string{p.SageMakerArn(c, "endpoint", "-"+string(project.Staging))},
+		}))
+	} else {
+		tester := awscdk.Stack_Of(c).FormatArn(&awscdk.ArnComponents{
+			Service: jsii.String("iam"), Region: jsii.String(""), Account: jsii.String(s.staging.Account),
+			Resource: jsii.String("role"), ResourceName: jsii.String(p.TesterRoleName(project.Staging)),
+		})
+		role.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Sid:       jsii.String("AssumeStagingTesterRole"),
+			Actions:   jsii.Strings("sts:AssumeRole"),
+			Resources: &[]*string{tester},
+		}))
+		gate.RoleArn, gate.Region = *tester, s.staging.Region
+	}
+	name := p.ResourceName("testing")
+	test := buildproject.New(c, "Test", &buildproject.Props{
+		Name:          name,
+		Description:   "Tests the staging endpoint " + gate.Endpoint + " of project " + p.NameID() + " before the production approval",
+		Role:          role,
+		Key:           s.Artifacts.Key(),
+		Timeout:       buildTimeout(),
+		LogRetention:  s.LogRetention,
+		BuildSpec:     awscodebuild.BuildSpec_FromSourceFilename(jsii.String(deploybuild.TestBuildSpecFile)),
+		CacheLocation: goCache(s.Artifacts, name),
+		Environment:   withGoCache(gate.Variables()),
+	})
+	s.Artifacts.GrantReadWrite(test, cachePrefix(name))
+	return test
+}
+
+// goCache keeps Go's module and build caches of a build project in the artifact
+// bucket, so they survive between builds.
+func goCache(a artifacts.IArtifactStore, buildProject string) *string {
+	return jsii.String(*a.BucketName() + "/" + strings.TrimSuffix(cachePrefix(buildProject), "/"))
+}
+
+// cachePrefix is where a build project's cache lives in the artifact bucket.
+func cachePrefix(buildProject string) string { return "codebuild-cache/" + buildProject + "/" }
+
+// withGoCache is env, as the build's variables, with Go pointed at its caches.
+func withGoCache(env map[string]string) map[string]*string {
+	env[deploybuild.EnvGoModCache] = deploybuild.GoModCache
+	env[deploybuild.EnvGoBuildCache] = deploybuild.GoBuildCache
+	vars := make(map[string]*string, len(env))
+	for name, value := range env {
+		vars[name] = jsii.String(value)
+	}
+	return vars
+}

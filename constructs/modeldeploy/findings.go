@@ -1,0 +1,43 @@
+package modeldeploy
+
+import (
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscodebuild"
+
+	"github.com/sagemaker-mlops-cdk/mlops/constructs/project"
+	"github.com/sagemaker-mlops-cdk/mlops/internal/nag"
+)
+
+// suppressBuildFindings explains the wildcards CDK's CodeBuild and CodePipeline grants
+// carry.
+func suppressBuildFindings(d *ModelDeploy, s *settings) {
+	artifactsRule := nag.PipelineArtifactsRule(d.Pipeline.ArtifactBucket())
+	for _, pr := range []struct {
+		project awscodebuild.PipelineProject
+		name    string
+	}{{d.BuildProject, s.Project.ResourceName("modeldeploy")}, {d.TestProject, s.Project.ResourceName("testing")}} {
+		patterns := []string{
+			nag.ArnPattern("codebuild", "report-group/"+nag.Ref(pr.project)+"-*"),
+			nag.ArnPattern("logs", "log-group:/aws/codebuild/"+nag.Ref(pr.project)+":*"),
+		}
+		applies := append([]string{nag.Resource(pr.project, s.Artifacts.ObjectsArn(cachePrefix(pr.name)))}, artifactsRule.AppliesTo...)
+		reason := "CDK's standard CodeBuild grants read the pipeline's input and write its output under generated keys of the project's pipeline artifact bucket; the build cache lives under this project's cache prefix; report groups and log streams have generated names under this project's prefixes."
+		if pr.project == d.BuildProject {
+			applies = append(applies, "Resource::*")
+			patterns = append(patterns, nag.ArnPatternOf(d.Construct, s.Registry.PackagesArn()))
+			reason += " The build lists the group's model versions (ListModelPackages supports no resource-level permissions) and describes them."
+		}
+		rule := nag.Rule{ID: "AwsSolutions-IAM5", Reason: reason, AppliesTo: applies, AppliesToPatterns: patterns}
+		nag.Suppress(pr.project, rule)
+		nag.Suppress(pr.project.Role(), rule)
+	}
+	var stacks []string
+	for _, stage := range project.PipelineStages() {
+		stacks = append(stacks, nag.ArnPattern("cloudformation", "stack/"+nag.Text(d.Construct, s.Project.DeployStackName(stage))+"/*"))
+	}
+	nag.Suppress(d.Pipeline, artifactsRule, nag.Rule{
+		ID:                "AwsSolutions-IAM5",
+		Reason:            "CDK's standard grants let the CloudFormation actions describe and update exactly the two endpoint stacks (a stack ARN ends in a generated id).",
+		AppliesTo:         []string{"Action::cloudformation:DescribeStack*", "Action::cloudformation:GetTemplate*"},
+		AppliesToPatterns: stacks,
+	})
+}

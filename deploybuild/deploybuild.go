@@ -1,0 +1,172 @@
+// Package deploybuild is the contract between the deploy pipeline (package
+// modeldeploy) and the code of the ModelDeploy repository that its builds run: the
+// environment variables through which the pipeline says which project, registry and
+// stages to build endpoint stacks for and which endpoint to test, the files each side
+// expects, and the test gate's defaults and limits. The pipeline writes the
+// environment with Environment.Variables and TestGate.Variables; the repository's
+// app and test gate read it with Read and ReadTestGate. No other code spells a
+// variable's name.
+package deploybuild
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/sagemaker-mlops-cdk/mlops/constructs/project"
+)
+
+// Files of the ModelDeploy repository and of its build output the pipeline relies on.
+const (
+	// BuildSpecFile builds the endpoint stacks.
+	BuildSpecFile = "buildspec.yml"
+	// TestBuildSpecFile runs the staging test gate.
+	TestBuildSpecFile = "test-buildspec.yml"
+)
+
+// TemplateFile is a stage's endpoint stack template in the build output,
+// `<Stage>.template.json`: the app synthesizes each stage's stack with the id
+// Stage.Title().
+func TemplateFile(stage project.Stage) string { return stage.Title() + ".template.json" }
+
+// DefaultBootstrapQualifier is the CDK's default bootstrap qualifier
+// (awscdk.DefaultStackSynthesizer_DEFAULT_QUALIFIER): the deploy pipeline deploys a
+// stage in another account through that account's bootstrap roles, whose names
+// carry it.
+const DefaultBootstrapQualifier = "hnb659fds"
+
+// GoModCache and GoBuildCache are where the builds keep Go's caches; the
+// repository's buildspecs list them as cache paths.
+const (
+	GoModCache   = "/root/.cache/go-mod"
+	GoBuildCache = "/root/.cache/go-build"
+)
+
+// Environment variables of the endpoint stacks' build.
+const (
+	EnvProjectName       = "SAGEMAKER_PROJECT_NAME"
+	EnvProjectID         = "SAGEMAKER_PROJECT_ID"
+	EnvModelPackageGroup = "SOURCE_MODEL_PACKAGE_GROUP_NAME"
+	EnvArtifactBucket    = "ARTIFACT_BUCKET"
+	EnvRegion            = "AWS_REGION"
+	// EnvArtifactsAccount and EnvArtifactsRegion are the project stack's account and
+	// region, set when a stage deploys elsewhere.
+	EnvArtifactsAccount = "ARTIFACTS_ACCOUNT_ID"
+	EnvArtifactsRegion  = "ARTIFACTS_REGION"
+	// EnvPermissionsBoundary is the ARN of the permissions boundary the endpoint
+	// stacks' roles must carry.
+	EnvPermissionsBoundary = "PERMISSIONS_BOUNDARY_ARN"
+	// EnvModelPackageArn, set by hand, deploys that model version instead of the
+	// newest approved one.
+	EnvModelPackageArn = "MODEL_PACKAGE_ARN"
+	// EnvOutDir is where the app writes the templates. Default: cdk.out.
+	EnvOutDir = "CDK_OUTDIR"
+	// EnvGoModCache and EnvGoBuildCache point Go at GoModCache and GoBuildCache.
+	EnvGoModCache   = "GOMODCACHE"
+	EnvGoBuildCache = "GOCACHE"
+)
+
+// EnvStageAccount, EnvStageRegion and EnvStageCapturePrefix are set for a stage that
+// deploys to another account or region than the pipeline's: e.g. STAGING_ACCOUNT_ID,
+// STAGING_REGION and STAGING_CAPTURE_PREFIX.
+func EnvStageAccount(s project.Stage) string { return envStage(s) + "_ACCOUNT_ID" }
+
+// EnvStageRegion is the region variable of a stage elsewhere (see EnvStageAccount).
+func EnvStageRegion(s project.Stage) string { return envStage(s) + "_REGION" }
+
+// EnvStageCapturePrefix is the prefix under which the project lets a stage's account
+// write captured data (see EnvStageAccount).
+func EnvStageCapturePrefix(s project.Stage) string { return envStage(s) + "_CAPTURE_PREFIX" }
+
+func envStage(s project.Stage) string {
+	return strings.ToUpper(strings.ReplaceAll(string(s), "-", "_"))
+}
+
+// Environment is what the endpoint stacks' build is told.
+type Environment struct {
+	// Project the endpoints belong to. Required.
+	Project project.Identity
+	// ModelPackageGroup is the registry's group, whose newest approved version is
+	// deployed. Required.
+	ModelPackageGroup string
+	// ArtifactBucket is the project's artifact bucket.
+	ArtifactBucket string
+	// Region is the pipeline's region.
+	Region string
+	// Elsewhere holds each stage that deploys to another account or region than the
+	// pipeline's, with where it deploys.
+	Elsewhere map[project.Stage]project.Target
+	// ArtifactsAccount and ArtifactsRegion are the project stack's, when a stage is
+	// elsewhere.
+	ArtifactsAccount, ArtifactsRegion string
+	// CapturePrefixes holds, for a stage elsewhere, the prefix under which the project
+	// lets that account write captured data; a stage without one may capture nothing.
+	CapturePrefixes map[project.Stage]string
+	// PermissionsBoundaryArn is the boundary the endpoint stacks' roles must carry; ""
+	// for none.
+	PermissionsBoundaryArn string
+	// ModelPackageArn, when set, is deployed instead of the newest approved version.
+	ModelPackageArn string
+	// OutDir is where the app writes the templates.
+	OutDir string
+}
+
+// Variables are the environment's variables, without the empty ones. Values may be
+// CDK tokens.
+func (e Environment) Variables() map[string]string {
+	vars := map[string]string{
+		EnvProjectName: e.Project.Name, EnvProjectID: e.Project.ID,
+		EnvModelPackageGroup: e.ModelPackageGroup, EnvArtifactBucket: e.ArtifactBucket, EnvRegion: e.Region,
+		EnvArtifactsAccount: e.ArtifactsAccount, EnvArtifactsRegion: e.ArtifactsRegion,
+		EnvPermissionsBoundary: e.PermissionsBoundaryArn, EnvModelPackageArn: e.ModelPackageArn, EnvOutDir: e.OutDir,
+	}
+	for stage, t := range e.Elsewhere {
+		vars[EnvStageAccount(stage)], vars[EnvStageRegion(stage)] = t.Account, t.Region
+		vars[EnvStageCapturePrefix(stage)] = e.CapturePrefixes[stage]
+	}
+	for name, value := range vars {
+		if value == "" {
+			delete(vars, name)
+		}
+	}
+	return vars
+}
+
+// Read reads the environment of the endpoint stacks' build, for the deploy
+// pipeline's stages. It names every missing variable, and an invalid project.
+func Read(getenv func(string) string) (Environment, error) {
+	e := Environment{
+		Project:                project.Identity{Name: getenv(EnvProjectName), ID: getenv(EnvProjectID)},
+		ModelPackageGroup:      getenv(EnvModelPackageGroup),
+		ArtifactBucket:         getenv(EnvArtifactBucket),
+		Region:                 getenv(EnvRegion),
+		Elsewhere:              map[project.Stage]project.Target{},
+		CapturePrefixes:        map[project.Stage]string{},
+		ArtifactsAccount:       getenv(EnvArtifactsAccount),
+		ArtifactsRegion:        getenv(EnvArtifactsRegion),
+		PermissionsBoundaryArn: getenv(EnvPermissionsBoundary),
+		ModelPackageArn:        getenv(EnvModelPackageArn),
+		OutDir:                 getenv(EnvOutDir),
+	}
+	var missing []string
+	for _, name := range []string{EnvProjectName, EnvProjectID, EnvModelPackageGroup} {
+		if getenv(name) == "" {
+			missing = append(missing, name)
+		}
+	}
+	if len(missing) > 0 {
+		return e, fmt.Errorf("environment variables %v are not set: the project's CodeBuild project sets them", missing)
+	}
+	if err := e.Project.Validate(); err != nil {
+		return e, err
+	}
+	if e.OutDir == "" {
+		e.OutDir = "cdk.out"
+	}
+	for _, stage := range project.PipelineStages() {
+		if account := getenv(EnvStageAccount(stage)); account != "" {
+			e.Elsewhere[stage] = project.Target{Account: account, Region: getenv(EnvStageRegion(stage))}
+			e.CapturePrefixes[stage] = getenv(EnvStageCapturePrefix(stage))
+		}
+	}
+	return e, nil
+}
