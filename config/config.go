@@ -15,6 +15,7 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 
+	"github.com/sagemaker-mlops-cdk/mlops/constructs/endpoint"
 	"github.com/sagemaker-mlops-cdk/mlops/constructs/project"
 	"github.com/sagemaker-mlops-cdk/mlops/deploybuild"
 	"github.com/sagemaker-mlops-cdk/mlops/internal/gitrules"
@@ -219,15 +220,15 @@ func DefaultStage(name project.Stage) Stage {
 	}
 	return Stage{
 		Hosting:                       Instances,
-		InstanceType:                  "ml.m5.large",
-		InstanceCount:                 1,
-		AutoscalingMinCapacity:        1,
-		AutoscalingTargetInvocations:  70,
-		ServerlessMemorySizeMiB:       2048,
-		ServerlessMaxConcurrency:      5,
+		InstanceType:                  endpoint.DefaultInstanceType,
+		InstanceCount:                 endpoint.DefaultInstanceCount,
+		AutoscalingMinCapacity:        endpoint.DefaultInstanceCount,
+		AutoscalingTargetInvocations:  endpoint.DefaultTargetInvocationsPerInstance,
+		ServerlessMemorySizeMiB:       endpoint.DefaultServerlessMemorySizeMiB,
+		ServerlessMaxConcurrency:      endpoint.DefaultServerlessMaxConcurrency,
 		DataCapture:                   true,
 		DataCaptureSamplingPercentage: sampling,
-		DataCapturePrefix:             "datacapture-" + string(name),
+		DataCapturePrefix:             endpoint.DefaultCapturePrefix(name),
 	}
 }
 

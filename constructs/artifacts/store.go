@@ -59,8 +59,12 @@ type ArtifactBucketAttributes struct {
 	// the policy of a key the app creates gets added. Required.
 	Key awskms.IKey
 	// AccessLogs receives the server access logs of buckets the constructs create
-	// beside this one. Default: none; a deploy pipeline whose stages are in other
-	// accounts then refuses the store, as its own bucket would have no access logs.
+	// beside this one. Its policy must let S3 log delivery (logging.s3.amazonaws.com)
+	// write: CDK cannot add that to an imported bucket and warns
+	// (@aws-cdk/aws-s3:accessLogsPolicyNotAdded; acknowledge it with
+	// awscdk.Annotations_Of(scope).AcknowledgeWarning once the policy allows it).
+	// Default: none; a deploy pipeline whose stages are in other accounts then refuses
+	// the store, as its own bucket would have no access logs.
 	AccessLogs awss3.IBucket
 }
 

@@ -64,9 +64,9 @@ type EndpointProps struct {
 
 // InstanceHosting hosts the model on provisioned instances.
 type InstanceHosting struct {
-	// InstanceType of every instance. Default: "ml.m5.large".
+	// InstanceType of every instance. Default: DefaultInstanceType, "ml.m5.large".
 	InstanceType string
-	// InitialInstanceCount is how many instances start. Default: 1.
+	// InitialInstanceCount is how many instances start. Default: DefaultInstanceCount, 1.
 	InitialInstanceCount int
 	// Autoscaling scales the instance count on invocations per instance. Default: nil,
 	// a fixed count.
@@ -80,15 +80,17 @@ type Autoscaling struct {
 	// MaxCapacity is the most instances. Required, at least MinCapacity.
 	MaxCapacity int
 	// TargetInvocationsPerInstance is the invocations per instance per minute to hold.
-	// Default: 70.
+	// Default: DefaultTargetInvocationsPerInstance, 70.
 	TargetInvocationsPerInstance int
 }
 
 // ServerlessHosting hosts the model on serverless capacity.
 type ServerlessHosting struct {
-	// MemorySizeMiB is one of ServerlessMemorySizes. Default: 2048.
+	// MemorySizeMiB is one of ServerlessMemorySizes. Default:
+	// DefaultServerlessMemorySizeMiB, 2048.
 	MemorySizeMiB int
-	// MaxConcurrency is the most concurrent invocations, 1 to 200. Default: 5.
+	// MaxConcurrency is the most concurrent invocations, 1 to 200. Default:
+	// DefaultServerlessMaxConcurrency, 5.
 	MaxConcurrency int
 }
 
@@ -123,91 +125,9 @@ func NewEndpoint(scope constructs.Construct, id string, props *EndpointProps) *E
 	}
 	c := constructs.NewConstruct(scope, &id)
 	name := p.Project.EndpointName(p.Stage)
-	stack := awscdk.Stack_Of(c)
-
-	role := awsiam.NewRole(c, jsii.String("ModelRole"), &awsiam.RoleProps{
-		AssumedBy:   awsiam.NewServicePrincipal(jsii.String("sagemaker.amazonaws.com"), nil),
-		Description: jsii.String("Execution role of the " + string(p.Stage) + " model of SageMaker project " + p.Project.NameID()),
-		Path:        jsii.String(p.Project.ModelRolePath()),
-	})
-	p.Artifacts.GrantRead(role, p.ModelArtifactsPrefix)
-	if p.DataCapture != nil {
-		p.Artifacts.GrantWrite(role, p.DataCapture.Prefix+"/")
-	}
-	grantHosting(role, stack, name)
-	objects := []string{nag.Resource(role, p.Artifacts.ObjectsArn(p.ModelArtifactsPrefix))}
-	if p.DataCapture != nil {
-		objects = append(objects, nag.Resource(role, p.Artifacts.ObjectsArn(p.DataCapture.Prefix+"/")))
-	}
-	nag.Suppress(role, nag.Rule{
-		ID:                "AwsSolutions-IAM5",
-		Reason:            "The model reads its artifacts and writes captured data under generated keys of the project's own bucket, uses the project's key (found by its alias, as its id is unknown before deployment) and writes its own endpoint's log streams.",
-		AppliesTo:         objects,
-		AppliesToPatterns: []string{nag.ArnPattern("kms", "key/*"), nag.ArnPattern("logs", "log-group:/aws/sagemaker/Endpoints/"+nag.Text(role, name)+":*")},
-	})
-
-	model := awssagemaker.NewCfnModel(c, jsii.String("Model"), &awssagemaker.CfnModelProps{
-		ExecutionRoleArn: role.RoleArn(),
-		PrimaryContainer: &awssagemaker.CfnModel_ContainerDefinitionProperty{ModelPackageName: p.ModelPackageArn},
-	})
-	// The model must not be created before its role can read the artifacts.
-	if policy := role.Node().TryFindChild(jsii.String("DefaultPolicy")); policy != nil {
-		model.Node().AddDependency(policy)
-	}
-	nag.Suppress(model, nag.Rule{
-		ID:     "AwsSolutions-SM1",
-		Reason: "The project creates no VPC: SageMaker hosts the model container in its managed network, and the model reads only the project's bucket.",
-	})
-
-	variant := &awssagemaker.CfnEndpointConfig_ProductionVariantProperty{
-		VariantName:          jsii.String(VariantName),
-		ModelName:            model.AttrModelName(),
-		InitialVariantWeight: jsii.Number(1),
-	}
-	configProps := &awssagemaker.CfnEndpointConfigProps{ProductionVariants: &[]interface{}{variant}}
-	if p.Serverless != nil {
-		variant.ServerlessConfig = &awssagemaker.CfnEndpointConfig_ServerlessConfigProperty{
-			MemorySizeInMb: jsii.Number(float64(p.Serverless.MemorySizeMiB)),
-			MaxConcurrency: jsii.Number(float64(p.Serverless.MaxConcurrency)),
-		}
-	} else {
-		variant.InstanceType = jsii.String(p.Instance.InstanceType)
-		variant.InitialInstanceCount = jsii.Number(float64(p.Instance.InitialInstanceCount))
-		if !HasInstanceStorage(p.Instance.InstanceType) {
-			configProps.KmsKeyId = p.Artifacts.KeyArn()
-			if p.StorageKey != nil {
-				configProps.KmsKeyId = p.StorageKey.KeyArn()
-			}
-		}
-	}
-	if p.DataCapture != nil {
-		configProps.DataCaptureConfig = &awssagemaker.CfnEndpointConfig_DataCaptureConfigProperty{
-			EnableCapture:             jsii.Bool(true),
-			InitialSamplingPercentage: jsii.Number(float64(p.DataCapture.SamplingPercentage)),
-			DestinationS3Uri:          jsii.String("s3://" + *p.Artifacts.BucketName() + "/" + p.DataCapture.Prefix),
-			KmsKeyId:                  p.Artifacts.KeyArn(),
-			CaptureOptions: &[]interface{}{
-				&awssagemaker.CfnEndpointConfig_CaptureOptionProperty{CaptureMode: jsii.String("Input")},
-				&awssagemaker.CfnEndpointConfig_CaptureOptionProperty{CaptureMode: jsii.String("Output")},
-			},
-			CaptureContentTypeHeader: &awssagemaker.CfnEndpointConfig_CaptureContentTypeHeaderProperty{
-				CsvContentTypes: jsii.Strings("text/csv"),
-			},
-		}
-	}
-	config := awssagemaker.NewCfnEndpointConfig(c, jsii.String("Config"), configProps)
-	switch {
-	case p.Serverless != nil:
-		nag.Suppress(config, nag.Rule{
-			ID:     "AwsSolutions-SM2",
-			Reason: "Serverless endpoints have no instance storage volume to encrypt, and SageMaker rejects a KmsKeyId for them.",
-		})
-	case configProps.KmsKeyId == nil:
-		nag.Suppress(config, nag.Rule{
-			ID:     "AwsSolutions-SM2",
-			Reason: "Instances of type " + p.Instance.InstanceType + " keep their data on NVMe instance storage, which the hardware encrypts, and SageMaker rejects a KmsKeyId for them.",
-		})
-	}
+	role := newModelRole(c, p, name)
+	model := newModel(c, p, role)
+	config := newEndpointConfig(c, p, model)
 	endpoint := awssagemaker.NewCfnEndpoint(c, jsii.String("Endpoint"), &awssagemaker.CfnEndpointProps{
 		EndpointName:       jsii.String(name),
 		EndpointConfigName: config.AttrEndpointConfigName(),
@@ -219,6 +139,108 @@ func NewEndpoint(scope constructs.Construct, id string, props *EndpointProps) *E
 		addTesterRole(c, p, name)
 	}
 	return &Endpoint{Construct: c, Name: name, Role: role, Model: model, Config: config, Resource: endpoint}
+}
+
+// newModelRole creates the model's execution role: it reads the model artifacts,
+// writes captured data and its endpoint's logs and metrics.
+func newModelRole(c constructs.Construct, p EndpointProps, name string) awsiam.Role {
+	role := awsiam.NewRole(c, jsii.String("ModelRole"), &awsiam.RoleProps{
+		AssumedBy:   awsiam.NewServicePrincipal(jsii.String("sagemaker.amazonaws.com"), nil),
+		Description: jsii.String("Execution role of the " + string(p.Stage) + " model of SageMaker project " + p.Project.NameID()),
+		Path:        jsii.String(p.Project.ModelRolePath()),
+	})
+	p.Artifacts.GrantRead(role, p.ModelArtifactsPrefix)
+	objects := []string{nag.Resource(role, p.Artifacts.ObjectsArn(p.ModelArtifactsPrefix))}
+	if p.DataCapture != nil {
+		p.Artifacts.GrantWrite(role, p.DataCapture.Prefix+"/")
+		objects = append(objects, nag.Resource(role, p.Artifacts.ObjectsArn(p.DataCapture.Prefix+"/")))
+	}
+	grantHosting(role, awscdk.Stack_Of(c), name)
+	nag.Suppress(role, nag.Rule{
+		ID:                "AwsSolutions-IAM5",
+		Reason:            "The model reads its artifacts and writes captured data under generated keys of the project's own bucket, uses the project's key (found by its alias, as its id is unknown before deployment) and writes its own endpoint's log streams.",
+		AppliesTo:         objects,
+		AppliesToPatterns: []string{nag.ArnPattern("kms", "key/*"), nag.ArnPattern("logs", "log-group:/aws/sagemaker/Endpoints/"+nag.Text(role, name)+":*")},
+	})
+	return role
+}
+
+// newModel creates the model of the version to serve, once its role can read the
+// artifacts.
+func newModel(c constructs.Construct, p EndpointProps, role awsiam.Role) awssagemaker.CfnModel {
+	model := awssagemaker.NewCfnModel(c, jsii.String("Model"), &awssagemaker.CfnModelProps{
+		ExecutionRoleArn: role.RoleArn(),
+		PrimaryContainer: &awssagemaker.CfnModel_ContainerDefinitionProperty{ModelPackageName: p.ModelPackageArn},
+	})
+	if policy := role.Node().TryFindChild(jsii.String("DefaultPolicy")); policy != nil {
+		model.Node().AddDependency(policy)
+	}
+	nag.Suppress(model, nag.Rule{
+		ID:     "AwsSolutions-SM1",
+		Reason: "The project creates no VPC: SageMaker hosts the model container in its managed network, and the model reads only the project's bucket.",
+	})
+	return model
+}
+
+// newEndpointConfig creates the endpoint config: one variant, on instances (their
+// storage encrypted unless the hardware does it) or serverless, and the data capture.
+func newEndpointConfig(c constructs.Construct, p EndpointProps, model awssagemaker.CfnModel) awssagemaker.CfnEndpointConfig {
+	variant := &awssagemaker.CfnEndpointConfig_ProductionVariantProperty{
+		VariantName:          jsii.String(VariantName),
+		ModelName:            model.AttrModelName(),
+		InitialVariantWeight: jsii.Number(1),
+	}
+	props := &awssagemaker.CfnEndpointConfigProps{ProductionVariants: &[]interface{}{variant}, DataCaptureConfig: dataCapture(p)}
+	if p.Serverless != nil {
+		variant.ServerlessConfig = &awssagemaker.CfnEndpointConfig_ServerlessConfigProperty{
+			MemorySizeInMb: jsii.Number(float64(p.Serverless.MemorySizeMiB)),
+			MaxConcurrency: jsii.Number(float64(p.Serverless.MaxConcurrency)),
+		}
+	} else {
+		variant.InstanceType = jsii.String(p.Instance.InstanceType)
+		variant.InitialInstanceCount = jsii.Number(float64(p.Instance.InitialInstanceCount))
+		if !HasInstanceStorage(p.Instance.InstanceType) {
+			props.KmsKeyId = p.Artifacts.KeyArn()
+			if p.StorageKey != nil {
+				props.KmsKeyId = p.StorageKey.KeyArn()
+			}
+		}
+	}
+	config := awssagemaker.NewCfnEndpointConfig(c, jsii.String("Config"), props)
+	switch {
+	case p.Serverless != nil:
+		nag.Suppress(config, nag.Rule{
+			ID:     "AwsSolutions-SM2",
+			Reason: "Serverless endpoints have no instance storage volume to encrypt, and SageMaker rejects a KmsKeyId for them.",
+		})
+	case props.KmsKeyId == nil:
+		nag.Suppress(config, nag.Rule{
+			ID:     "AwsSolutions-SM2",
+			Reason: "Instances of type " + p.Instance.InstanceType + " keep their data on NVMe instance storage, which the hardware encrypts, and SageMaker rejects a KmsKeyId for them.",
+		})
+	}
+	return config
+}
+
+// dataCapture is the endpoint config's capture of requests and responses, nil when
+// nothing is captured.
+func dataCapture(p EndpointProps) *awssagemaker.CfnEndpointConfig_DataCaptureConfigProperty {
+	if p.DataCapture == nil {
+		return nil
+	}
+	return &awssagemaker.CfnEndpointConfig_DataCaptureConfigProperty{
+		EnableCapture:             jsii.Bool(true),
+		InitialSamplingPercentage: jsii.Number(float64(p.DataCapture.SamplingPercentage)),
+		DestinationS3Uri:          jsii.String("s3://" + *p.Artifacts.BucketName() + "/" + p.DataCapture.Prefix),
+		KmsKeyId:                  p.Artifacts.KeyArn(),
+		CaptureOptions: &[]interface{}{
+			&awssagemaker.CfnEndpointConfig_CaptureOptionProperty{CaptureMode: jsii.String("Input")},
+			&awssagemaker.CfnEndpointConfig_CaptureOptionProperty{CaptureMode: jsii.String("Output")},
+		},
+		CaptureContentTypeHeader: &awssagemaker.CfnEndpointConfig_CaptureContentTypeHeaderProperty{
+			CsvContentTypes: jsii.Strings("text/csv"),
+		},
+	}
 }
 
 // grantHosting lets the model role write its endpoint's logs and metrics.
@@ -300,15 +322,15 @@ func normalize(props *EndpointProps) EndpointProps {
 	if p.Instance != nil {
 		i := *p.Instance
 		if i.InstanceType == "" {
-			i.InstanceType = "ml.m5.large"
+			i.InstanceType = DefaultInstanceType
 		}
 		if i.InitialInstanceCount == 0 {
-			i.InitialInstanceCount = 1
+			i.InitialInstanceCount = DefaultInstanceCount
 		}
 		if i.Autoscaling != nil {
 			a := *i.Autoscaling
 			if a.TargetInvocationsPerInstance == 0 {
-				a.TargetInvocationsPerInstance = 70
+				a.TargetInvocationsPerInstance = DefaultTargetInvocationsPerInstance
 			}
 			i.Autoscaling = &a
 		}
@@ -317,17 +339,17 @@ func normalize(props *EndpointProps) EndpointProps {
 	if p.Serverless != nil {
 		s := *p.Serverless
 		if s.MemorySizeMiB == 0 {
-			s.MemorySizeMiB = 2048
+			s.MemorySizeMiB = DefaultServerlessMemorySizeMiB
 		}
 		if s.MaxConcurrency == 0 {
-			s.MaxConcurrency = 5
+			s.MaxConcurrency = DefaultServerlessMaxConcurrency
 		}
 		p.Serverless = &s
 	}
 	if p.DataCapture != nil {
 		d := *p.DataCapture
 		if d.Prefix == "" {
-			d.Prefix = "datacapture-" + string(p.Stage)
+			d.Prefix = DefaultCapturePrefix(p.Stage)
 		}
 		p.DataCapture = &d
 	}

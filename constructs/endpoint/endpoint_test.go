@@ -205,3 +205,23 @@ func panicMessage(f func()) (msg string) {
 	f()
 	return ""
 }
+
+// A serverless endpoint of a project's staging stage, for a version the stack names,
+// reading its model from another account's project bucket.
+func ExampleNewEndpoint() {
+	stack := awscdk.NewStack(awscdk.NewApp(nil), jsii.String("Staging"), &awscdk.StackProps{
+		Env: &awscdk.Environment{Account: jsii.String("222222222222"), Region: jsii.String("eu-west-1")},
+	})
+	churn := project.Identity{Name: "churn", ID: "p-churn0001"}
+	ep := endpoint.NewEndpoint(stack, "Endpoint", &endpoint.EndpointProps{
+		Project:              churn,
+		Stage:                project.Staging,
+		ModelPackageArn:      jsii.String("arn:aws:sagemaker:eu-west-1:111111111111:model-package/churn-p-churn0001/3"),
+		Artifacts:            artifacts.Reference{Scope: stack, Project: churn, Account: "111111111111"},
+		ModelArtifactsPrefix: churn.ModelArtifactsPrefix(),
+		Serverless:           &endpoint.ServerlessHosting{},
+	})
+	fmt.Println(ep.Name, *ep.Role.Node().Path())
+	// Output:
+	// churn-p-churn0001-staging Staging/Endpoint/ModelRole
+}

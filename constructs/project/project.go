@@ -9,6 +9,7 @@ package project
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -133,11 +134,45 @@ func (i Identity) PipelineName() string { return i.NameID() }
 // ModelBuild pipeline writes its jobs' outputs, model artifacts included: `<name>-<id>/`.
 func (i Identity) ModelArtifactsPrefix() string { return i.NameID() + "/" }
 
-// ApplyTags tags every taggable resource below scope with the project name and id.
-func (i Identity) ApplyTags(scope constructs.IConstruct) {
+// Tag is one resource tag.
+type Tag struct {
+	Key, Value string
+}
+
+// ApplyTags tags every resource below scope that takes tags with the project's name
+// and id, and with extra: through CDK's Tags where CDK can tag the resource, and by a
+// property override for the functions and roles of CDK's custom resource providers,
+// which are plain CfnResources CDK's Tags cannot reach. (Scalable targets stay
+// untagged: CloudFormation now tags them, but CDK's CfnScalableTarget has no Tags and
+// CDK's template validation rejects them.)
+func (i Identity) ApplyTags(scope constructs.IConstruct, extra ...Tag) {
+	all := append([]Tag{{TagProjectName, i.Name}, {TagProjectID, i.ID}}, extra...)
 	tags := awscdk.Tags_Of(scope)
-	tags.Add(jsii.String(TagProjectName), jsii.String(i.Name), nil)
-	tags.Add(jsii.String(TagProjectID), jsii.String(i.ID), nil)
+	for _, t := range all {
+		tags.Add(jsii.String(t.Key), jsii.String(t.Value), nil)
+	}
+	awscdk.Aspects_Of(scope).Add(&untaggedByCDK{tags: all}, nil)
+}
+
+// untaggedTypes are the resource types that CloudFormation tags but that the
+// library's constructs, or CDK's own, create as resources CDK cannot tag.
+var untaggedTypes = []string{"AWS::IAM::Role", "AWS::Lambda::Function"}
+
+// untaggedByCDK sets the Tags of the resources of untaggedTypes that CDK's Tags
+// cannot reach.
+type untaggedByCDK struct{ tags []Tag }
+
+// Visit tags node when it is such a resource.
+func (a *untaggedByCDK) Visit(node constructs.IConstruct) {
+	resource, ok := node.(awscdk.CfnResource)
+	if !ok || *awscdk.TagManager_IsTaggable(resource) || !slices.Contains(untaggedTypes, *resource.CfnResourceType()) {
+		return
+	}
+	tags := make([]map[string]string, len(a.tags))
+	for n, t := range a.tags {
+		tags[n] = map[string]string{"Key": t.Key, "Value": t.Value}
+	}
+	resource.AddPropertyOverride(jsii.String("Tags"), tags)
 }
 
 // ArnName is the project's SageMaker resource name `<name>-<id><suffix>` as it

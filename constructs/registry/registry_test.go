@@ -174,3 +174,15 @@ func ExampleFromGroupName() {
 	// Fraud-Models true
 	// {"Fn::Join":["",["arn:",{"Ref":"AWS::Partition"},":sagemaker:eu-west-1:111111111111:model-package/fraud-models/*"]]}
 }
+
+// A project's registry, whose versions two stage accounts may deploy.
+func ExampleNewModelRegistry() {
+	stack := awscdk.NewStack(awscdk.NewApp(nil), jsii.String("Project"), &awscdk.StackProps{
+		Env: &awscdk.Environment{Account: jsii.String("111111111111"), Region: jsii.String("eu-west-1")},
+	})
+	models := registry.NewModelRegistry(stack, "Models", &registry.ModelRegistryProps{Project: project.Identity{Name: "churn", ID: "p-churn0001"}})
+	models.AllowAccounts("222222222222", "333333333333")
+	fmt.Println(*models.GroupName(), models.Group.CfnOptions().DeletionPolicy())
+	// Output:
+	// churn-p-churn0001 RETAIN
+}

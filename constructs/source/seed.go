@@ -108,25 +108,42 @@ func NewRepositorySeed(scope constructs.Construct, id string, props *RepositoryS
 	if props.Repository == nil || props.Seed == nil || props.SeedName == "" || props.BuildProjectName == "" || props.Key == nil {
 		panic("RepositorySeedProps.Repository, Seed, SeedName, BuildProjectName and Key are required")
 	}
-	retention := props.LogRetention
-	if retention == "" {
-		retention = awslogs.RetentionDays_THREE_MONTHS
+	p := *props
+	if p.LogRetention == "" {
+		p.LogRetention = awslogs.RetentionDays_THREE_MONTHS
 	}
-	timeout := props.Timeout
-	if timeout == nil {
-		timeout = awscdk.Duration_Minutes(jsii.Number(15))
+	if p.Timeout == nil {
+		p.Timeout = awscdk.Duration_Minutes(jsii.Number(15))
 	}
 	c := constructs.NewConstruct(scope, &id)
-	repo := props.Repository
-	seed := NewSeedAsset(c, "SeedCode", props.Seed)
-	seeder := awss3assets.NewAsset(c, jsii.String("Seeder"), &awss3assets.AssetProps{Path: jsii.String(assetDir("seeder"))})
+	build := newSeedingBuild(c, &p)
+	handlerRole := newHandlerRole(c, &p, build)
+	provider, handlers := newSeedingProvider(c, &p, handlerRole)
+	resource := awscdk.NewCustomResource(c, jsii.String("Resource"), &awscdk.CustomResourceProps{
+		ServiceToken: provider.ServiceToken(),
+		ResourceType: jsii.String("Custom::SeedRepository"),
+		Properties: &map[string]interface{}{
+			"ProjectName":    build.ProjectName(),
+			"TimeoutSeconds": strconv.Itoa(int(*p.Timeout.ToSeconds(nil))),
+			"Repository":     p.Repository.FullName,
+		},
+	})
+	suppressSeedingFindings(c, &p, build, provider, handlers)
+	return &RepositorySeed{Construct: c, BuildProject: build, Resource: resource}
+}
 
+// newSeedingBuild creates the build that pushes the seed to the repository, with the
+// seed and the seeding script as its sources.
+func newSeedingBuild(c constructs.Construct, p *RepositorySeedProps) awscodebuild.Project {
+	repo := p.Repository
+	seed := NewSeedAsset(c, "SeedCode", p.Seed)
+	seeder := awss3assets.NewAsset(c, jsii.String("Seeder"), &awss3assets.AssetProps{Path: jsii.String(assetDir("seeder"))})
 	build := buildproject.NewWithSource(c, "Build", &buildproject.Props{
-		Name:         props.BuildProjectName,
-		Description:  "Pushes the " + props.SeedName + " seed code to " + repo.FullName + " once, when the project is created",
-		Key:          props.Key,
-		Timeout:      timeout,
-		LogRetention: retention,
+		Name:         p.BuildProjectName,
+		Description:  "Pushes the " + p.SeedName + " seed code to " + repo.FullName + " once, when the project is created",
+		Key:          p.Key,
+		Timeout:      p.Timeout,
+		LogRetention: p.LogRetention,
 		BuildSpec: awscodebuild.BuildSpec_FromObject(&map[string]interface{}{
 			"version": "0.2",
 			"env":     map[string]interface{}{"exported-variables": []string{"SEED_RESULT", "SEED_COMMIT", "SEED_ADDED", "SEED_KEPT"}},
@@ -141,69 +158,88 @@ func NewRepositorySeed(scope constructs.Construct, id string, props *RepositoryS
 		Environment: map[string]*string{
 			"REMOTE_URL": jsii.String(repo.Connection.GitHTTPURL(repo.FullName)),
 			"BRANCH":     jsii.String(repo.Branch()),
-			"SEED_NAME":  jsii.String(props.SeedName),
+			"SEED_NAME":  jsii.String(p.SeedName),
 		},
 	},
 		awscodebuild.Source_S3(&awscodebuild.S3SourceProps{Bucket: seed.Bucket(), Path: seed.S3ObjectKey()}),
 		awscodebuild.Source_S3(&awscodebuild.S3SourceProps{Identifier: jsii.String("seeder"), Bucket: seeder.Bucket(), Path: seeder.S3ObjectKey()}),
 	)
 	repo.GrantUseConnection(build)
+	return build
+}
 
-	handlerRole := awsiam.NewRole(c, jsii.String("HandlerRole"), &awsiam.RoleProps{
+// newHandlerRole creates the role of the custom resource's handlers: they start and
+// follow the seeding build, and read the end of its log for the script's own failure
+// line.
+func newHandlerRole(c constructs.Construct, p *RepositorySeedProps, build awscodebuild.Project) awsiam.Role {
+	role := awsiam.NewRole(c, jsii.String("HandlerRole"), &awsiam.RoleProps{
 		AssumedBy:   awsiam.NewServicePrincipal(jsii.String("lambda.amazonaws.com"), nil),
-		Description: jsii.String("Starts and follows the seeding build of " + repo.FullName),
+		Description: jsii.String("Starts and follows the seeding build of " + p.Repository.FullName),
 	})
-	handlerRole.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+	role.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 		Sid:       jsii.String("RunTheSeedingBuild"),
 		Actions:   jsii.Strings("codebuild:StartBuild", "codebuild:BatchGetBuilds", "codebuild:StopBuild"),
 		Resources: &[]*string{build.ProjectArn()},
 	}))
-	// The handler reads the end of the build's log for the script's own failure line.
-	handlerRole.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+	role.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 		Sid:     jsii.String("ReadTheSeedingLog"),
 		Actions: jsii.Strings("logs:GetLogEvents"),
 		Resources: &[]*string{awscdk.Stack_Of(c).FormatArn(&awscdk.ArnComponents{
 			Service:      jsii.String("logs"),
 			Resource:     jsii.String("log-group"),
-			ResourceName: jsii.String("/aws/codebuild/" + props.BuildProjectName + ":log-stream:*"),
+			ResourceName: jsii.String("/aws/codebuild/" + p.BuildProjectName + ":log-stream:*"),
 			ArnFormat:    awscdk.ArnFormat_COLON_RESOURCE_NAME,
 		})},
 	}))
+	return role
+}
+
+// newSeedingProvider creates the handler functions and the CDK provider framework that
+// calls them, each with a log group of bounded retention.
+func newSeedingProvider(c constructs.Construct, p *RepositorySeedProps, role awsiam.Role) (customresources.Provider, []awslambda.Function) {
 	code := awslambda.Code_FromAsset(jsii.String(assetDir("seedhandler")), nil)
 	function := func(name, handler string) awslambda.Function {
-		logs := awslogs.NewLogGroup(c, jsii.String(name+"Logs"), &awslogs.LogGroupProps{Retention: retention, RemovalPolicy: awscdk.RemovalPolicy_DESTROY})
-		logs.GrantWrite(handlerRole)
+		logs := awslogs.NewLogGroup(c, jsii.String(name+"Logs"), &awslogs.LogGroupProps{Retention: p.LogRetention, RemovalPolicy: awscdk.RemovalPolicy_DESTROY})
+		logs.GrantWrite(role)
 		return awslambda.NewFunction(c, jsii.String(name), &awslambda.FunctionProps{
 			Runtime:     awslambda.Runtime_PYTHON_3_14(),
 			Handler:     jsii.String(handler),
 			Code:        code,
-			Role:        handlerRole,
+			Role:        role,
 			LogGroup:    logs,
 			Timeout:     awscdk.Duration_Minutes(jsii.Number(1)),
-			Description: jsii.String("Seeds " + repo.FullName + ": " + handler),
+			Description: jsii.String("Seeds " + p.Repository.FullName + ": " + handler),
 		})
 	}
 	onEvent, isComplete := function("OnEvent", "handler.on_event"), function("IsComplete", "handler.is_complete")
-	waiterLogs := awslogs.NewLogGroup(c, jsii.String("WaiterLogs"), &awslogs.LogGroupProps{Retention: retention, RemovalPolicy: awscdk.RemovalPolicy_DESTROY})
+	waiterLogs := awslogs.NewLogGroup(c, jsii.String("WaiterLogs"), &awslogs.LogGroupProps{Retention: p.LogRetention, RemovalPolicy: awscdk.RemovalPolicy_DESTROY})
 	provider := customresources.NewProvider(c, jsii.String("Provider"), &customresources.ProviderProps{
 		OnEventHandler:    onEvent,
 		IsCompleteHandler: isComplete,
 		QueryInterval:     awscdk.Duration_Seconds(jsii.Number(30)),
 		// The handler enforces the seeding timeout itself and says so; the framework's
 		// own bound only catches a handler that stops answering.
-		TotalTimeout:                     awscdk.Duration_Minutes(jsii.Number(*timeout.ToMinutes(nil) + 10)),
-		LogGroup:                         awslogs.NewLogGroup(c, jsii.String("ProviderLogs"), &awslogs.LogGroupProps{Retention: retention, RemovalPolicy: awscdk.RemovalPolicy_DESTROY}),
+		TotalTimeout:                     awscdk.Duration_Minutes(jsii.Number(*p.Timeout.ToMinutes(nil) + 10)),
+		LogGroup:                         awslogs.NewLogGroup(c, jsii.String("ProviderLogs"), &awslogs.LogGroupProps{Retention: p.LogRetention, RemovalPolicy: awscdk.RemovalPolicy_DESTROY}),
 		DisableWaiterStateMachineLogging: jsii.Bool(false),
 		WaiterStateMachineLogOptions:     &customresources.LogOptions{Destination: waiterLogs, Level: awsstepfunctions.LogLevel_ALL},
 	})
 	// The framework's functions and waiter state machine have their roles as children.
 	for _, child := range *provider.Node().FindAll(constructs.ConstructOrder_PREORDER) {
 		for _, name := range []string{"ServiceRole", "Role"} {
-			if role, ok := child.Node().TryFindChild(jsii.String(name)).(awsiam.IRole); ok && child.Node().DefaultChild() != nil {
-				cfnfix.RoleDependency(child, role)
+			if r, ok := child.Node().TryFindChild(jsii.String(name)).(awsiam.IRole); ok && child.Node().DefaultChild() != nil {
+				cfnfix.RoleDependency(child, r)
 			}
 		}
 	}
+	cfnfix.RoleDependency(onEvent, role)
+	cfnfix.RoleDependency(isComplete, role)
+	return provider, []awslambda.Function{onEvent, isComplete}
+}
+
+// suppressSeedingFindings explains the wildcards of CDK's grants to the seeding build
+// and of the provider framework.
+func suppressSeedingFindings(c constructs.Construct, p *RepositorySeedProps, build awscodebuild.Project, provider customresources.Provider, handlers []awslambda.Function) {
 	if waiter := provider.Node().TryFindChild(jsii.String("waiter-state-machine")); waiter != nil {
 		nag.Suppress(waiter, nag.Rule{
 			ID:        "AwsSolutions-IAM5",
@@ -211,18 +247,10 @@ func NewRepositorySeed(scope constructs.Construct, id string, props *RepositoryS
 			AppliesTo: []string{"Resource::*"},
 		})
 	}
-	cfnfix.RoleDependency(onEvent, handlerRole)
-	cfnfix.RoleDependency(isComplete, handlerRole)
-	resource := awscdk.NewCustomResource(c, jsii.String("Resource"), &awscdk.CustomResourceProps{
-		ServiceToken: provider.ServiceToken(),
-		ResourceType: jsii.String("Custom::SeedRepository"),
-		Properties: &map[string]interface{}{
-			"ProjectName":    build.ProjectName(),
-			"TimeoutSeconds": strconv.Itoa(int(*timeout.ToSeconds(nil))),
-			"Repository":     repo.FullName,
-		},
-	})
-	invoked := []string{"Resource::" + nag.Attr(onEvent, "Arn") + ":*", "Resource::" + nag.Attr(isComplete, "Arn") + ":*"}
+	var invoked []string
+	for _, f := range handlers {
+		invoked = append(invoked, "Resource::"+nag.Attr(f, "Arn")+":*")
+	}
 	for _, name := range []string{"framework-isComplete", "framework-onTimeout"} {
 		if f := provider.Node().TryFindChild(jsii.String(name)); f != nil {
 			invoked = append(invoked, "Resource::"+nag.Attr(f, "Arn")+":*")
@@ -239,7 +267,7 @@ func NewRepositorySeed(scope constructs.Construct, id string, props *RepositoryS
 			AppliesToPatterns: []string{
 				nag.ArnPattern("codebuild", "report-group/"+nag.Ref(build)+"-*"),
 				nag.ArnPattern("logs", "log-group:/aws/codebuild/"+nag.Ref(build)+":*"),
-				nag.ArnPattern("logs", "log-group:/aws/codebuild/"+nag.Text(c, props.BuildProjectName)+":log-stream:*"),
+				nag.ArnPattern("logs", "log-group:/aws/codebuild/"+nag.Text(c, p.BuildProjectName)+":log-stream:*"),
 			},
 		},
 		nag.Rule{
@@ -249,5 +277,4 @@ func NewRepositorySeed(scope constructs.Construct, id string, props *RepositoryS
 		},
 		nag.Rule{ID: "AwsSolutions-SF2", Reason: "The provider framework's waiter state machine only polls the seeding build; X-Ray tracing would add cost without insight."},
 	)
-	return &RepositorySeed{Construct: c, BuildProject: build, Resource: resource}
 }

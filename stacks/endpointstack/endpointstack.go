@@ -59,8 +59,7 @@ type EndpointStack struct {
 // NewEndpointStack creates the endpoint stack. It panics when the props are invalid.
 func NewEndpointStack(scope constructs.Construct, id string, props *EndpointStackProps) *EndpointStack {
 	stack := awscdk.NewStack(scope, &id, stackProps(props))
-	props.Project.ApplyTags(stack)
-	awscdk.Tags_Of(stack).Add(jsii.String(TagDeploymentStage), jsii.String(string(props.Stage)), nil)
+	props.Project.ApplyTags(stack, project.Tag{Key: TagDeploymentStage, Value: string(props.Stage)})
 	if props.PermissionsBoundaryArn != "" {
 		awsiam.PermissionsBoundary_Of(stack).Apply(awsiam.ManagedPolicy_FromManagedPolicyArn(stack, jsii.String("PermissionsBoundary"), &props.PermissionsBoundaryArn))
 	}

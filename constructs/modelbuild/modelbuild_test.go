@@ -1,0 +1,117 @@
+package modelbuild_test
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
+	"github.com/aws/jsii-runtime-go"
+	"github.com/stretchr/testify/assert"
+
+	"github.com/sagemaker-mlops-cdk/mlops/constructs/artifacts"
+	"github.com/sagemaker-mlops-cdk/mlops/constructs/modelbuild"
+	"github.com/sagemaker-mlops-cdk/mlops/constructs/project"
+	"github.com/sagemaker-mlops-cdk/mlops/constructs/registry"
+	"github.com/sagemaker-mlops-cdk/mlops/constructs/source"
+	"github.com/sagemaker-mlops-cdk/mlops/internal/testutil"
+)
+
+func TestMain(m *testing.M) { testutil.Main(m) }
+
+var (
+	churn = project.Identity{Name: "churn", ID: "p-churn0001"}
+	env   = &awscdk.Environment{Account: jsii.String("111111111111"), Region: jsii.String("eu-west-1")}
+)
+
+// teamProps are a team's own bucket, key, model package group and repository.
+func teamProps(stack awscdk.Stack) modelbuild.ModelBuildProps {
+	return modelbuild.ModelBuildProps{
+		Project:    churn,
+		Repository: source.NewCodeCommitRepository(stack, "Repo", &source.CodeCommitRepositoryProps{RepositoryName: "churn-modelbuild"}),
+		Artifacts: artifacts.FromBucketAttributes(stack, "Artifacts", &artifacts.ArtifactBucketAttributes{
+			Bucket: awss3.Bucket_FromBucketName(stack, jsii.String("TeamBucket"), jsii.String("team-ml-artifacts")),
+			Key:    awskms.Key_FromKeyArn(stack, jsii.String("TeamKey"), jsii.String("arn:aws:kms:eu-west-1:111111111111:key/1234abcd-12ab-34cd-56ef-1234567890ab")),
+		}),
+		Registry: registry.FromGroupArn(stack, "Models", "arn:aws:sagemaker:eu-west-1:111111111111:model-package-group/Churn-Models"),
+	}
+}
+
+var synthesized testutil.Template
+
+func buildTemplate(t *testing.T) testutil.Template {
+	if synthesized == nil {
+		stack := awscdk.NewStack(testutil.NewApp(t, "", nil), jsii.String("Build"), &awscdk.StackProps{Env: env})
+		props := teamProps(stack)
+		modelbuild.NewModelBuild(stack, "ModelBuild", &props)
+		synthesized = testutil.Synth(t, stack)
+	}
+	return synthesized
+}
+
+// The documented defaults hold on the construct: ml.m5.xlarge for both steps, builds of
+// at most 480 minutes, logs kept three months.
+func TestTheDefaultsAreTheDocumentedOnes(t *testing.T) {
+	tpl := buildTemplate(t)
+	build := tpl.One(t, "AWS::CodeBuild::Project")
+	assert.Equal(t, 480.0, build.Properties["TimeoutInMinutes"])
+	env := map[string]string{}
+	for _, v := range build.Properties["Environment"].(map[string]any)["EnvironmentVariables"].([]any) {
+		vm := v.(map[string]any)
+		env[vm["Name"].(string)] = testutil.Render(vm["Value"])
+	}
+	assert.Equal(t, modelbuild.DefaultInstanceType, env["PROCESSING_INSTANCE_TYPE"])
+	assert.Equal(t, modelbuild.DefaultInstanceType, env["TRAINING_INSTANCE_TYPE"])
+	assert.Equal(t, "Churn-Models", env["MODEL_PACKAGE_GROUP_NAME"])
+	assert.Equal(t, "team-ml-artifacts", env["ARTIFACT_BUCKET"])
+	logs := tpl.One(t, "AWS::Logs::LogGroup")
+	assert.Equal(t, 90.0, logs.Properties["RetentionInDays"])
+}
+
+// The pipeline role registers versions in the team's group only, and uses the team's
+// bucket and key.
+func TestThePipelineRoleUsesTheTeamsRegistryAndBucket(t *testing.T) {
+	tpl := buildTemplate(t)
+	role := tpl.Named(t, "AWS::IAM::Role", "Description", "SageMaker pipeline and job execution role of project churn-p-churn0001")
+	granted := map[string][]string{}
+	for _, s := range tpl.RoleStatements(role.LogicalID) {
+		for _, a := range s.Actions {
+			granted[a] = append(granted[a], s.Resources...)
+		}
+	}
+	assert.ElementsMatch(t, []string{
+		"arn:aws:sagemaker:eu-west-1:111111111111:model-package-group/Churn-Models",
+		"arn:aws:sagemaker:eu-west-1:111111111111:model-package/churn-models/*",
+	}, granted["sagemaker:CreateModelPackage"])
+	assert.Equal(t, []string{"arn:aws:s3:::team-ml-artifacts/*"}, granted["s3:PutObject"])
+	assert.Equal(t, []string{"arn:aws:kms:eu-west-1:111111111111:key/1234abcd-12ab-34cd-56ef-1234567890ab"}, granted["kms:CreateGrant"])
+}
+
+func TestBadPropsPanicWithWhatIsAllowed(t *testing.T) {
+	app := testutil.NewApp(t, "", nil)
+	for name, tc := range map[string]struct {
+		change func(*modelbuild.ModelBuildProps)
+		want   string
+	}{
+		"no registry":        {func(p *modelbuild.ModelBuildProps) { p.Registry = nil }, "ModelBuildProps.Repository, Artifacts and Registry are required"},
+		"no artifacts":       {func(p *modelbuild.ModelBuildProps) { p.Artifacts = nil }, "ModelBuildProps.Repository, Artifacts and Registry are required"},
+		"an invalid project": {func(p *modelbuild.ModelBuildProps) { p.Project.ID = "p_1" }, `projectId "p_1" is invalid: use "p-" followed by 1-12 lowercase letters or digits (pattern ^p-[a-z0-9]{1,12}$)`},
+	} {
+		stack := awscdk.NewStack(app, jsii.String("Refusals"+strings.ReplaceAll(name, " ", "")), &awscdk.StackProps{Env: env})
+		props := teamProps(stack)
+		tc.change(&props)
+		assert.PanicsWithValue(t, tc.want, func() { modelbuild.NewModelBuild(stack, "ModelBuild", &props) }, name)
+	}
+}
+
+// The ModelBuild pipeline of a team's own repository, bucket and registry.
+func ExampleNewModelBuild() {
+	stack := awscdk.NewStack(awscdk.NewApp(nil), jsii.String("Build"), &awscdk.StackProps{Env: env})
+	props := teamProps(stack)
+	build := modelbuild.NewModelBuild(stack, "ModelBuild", &props)
+	fmt.Println(*build.Pipeline.Node().Path(), *build.PipelineRole.Node().Path())
+	// Output:
+	// Build/ModelBuild/Pipeline Build/ModelBuild/SageMakerPipelineRole
+}
