@@ -28,8 +28,9 @@ $(VENV)/.installed: requirements-dev.txt seedcode/modelbuild/pyproject.toml
 	$(VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $@
 
-$(TOOLS)/.go-modules: go.mod go.sum
+$(TOOLS)/.go-modules: go.mod go.sum test/go.mod test/go.sum
 	go mod download
+	cd test && go mod download
 	touch $@
 
 # The deploy seed's modules, for the tests: one compiles the seed as the stack bundles
@@ -47,16 +48,18 @@ synth: $(TOOLS)/node_modules/.installed $(TOOLS)/.go-modules ## Synthesize every
 # staticcheck is run at its pinned version, so it is no dependency of the library.
 STATICCHECK := go run honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
-lint: $(TOOLS)/.go-modules $(TOOLS)/.seed-go-modules ## gofmt, go vet and staticcheck, of the library and of the ModelDeploy seed.
+lint: $(TOOLS)/.go-modules $(TOOLS)/.seed-go-modules ## gofmt, go vet and staticcheck, of the library, the whole-app tests and the ModelDeploy seed.
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$unformatted" ]; then echo "gofmt would change: $$unformatted"; exit 1; fi
 	go vet ./...
 	$(STATICCHECK) ./...
+	cd test && go vet ./... && $(STATICCHECK) ./...
 	cd seedcode/modeldeploy && go vet ./... && $(STATICCHECK) ./...
 
 # JSII_DEPRECATED=fail makes any use of a deprecated CDK API fail the tests, since the
 # jsii runtime would otherwise print a warning on every synth.
 test-go: deps ## Go tests: unit, synth assertions, cfn-lint, cdk-nag, the CDK CLI.
 	JSII_DEPRECATED=fail go test -count=1 ./...
+	cd test && JSII_DEPRECATED=fail go test -count=1 ./...
 
 test-seed: deps ## The ModelDeploy seed's own tests (resolver and test gate against moto, synthesis).
 	cd seedcode/modeldeploy && gofmt -l . | (! grep .) && go vet ./... && JSII_DEPRECATED=fail go test -count=1 ./...
@@ -79,7 +82,8 @@ upgrade-modeldeploy: $(TOOLS)/.go-modules ## Move a ModelDeploy checkout to this
 	go run ./cmd/upgrade-modeldeploy "$(REPO)"
 
 bench: deps ## Measure synth time against a one-bucket app and print the ratio.
-	go run ./test/bench
+	go build -C test -o ../$(TOOLS)/bin/bench ./bench
+	$(TOOLS)/bin/bench
 
 clean: ## Remove build output (not the installed tools).
 	rm -rf cdk.out
