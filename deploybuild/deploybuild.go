@@ -123,6 +123,12 @@ func (e Environment) Variables() map[string]string {
 		vars[EnvStageAccount(stage)], vars[EnvStageRegion(stage)] = t.Account, t.Region
 		vars[EnvStageCapturePrefix(stage)] = e.CapturePrefixes[stage]
 	}
+	return withoutEmpty(vars)
+}
+
+// withoutEmpty is vars without its empty values: a build sets no variable it has no
+// value for.
+func withoutEmpty(vars map[string]string) map[string]string {
 	for name, value := range vars {
 		if value == "" {
 			delete(vars, name)

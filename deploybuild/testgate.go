@@ -66,17 +66,11 @@ type TestGate struct {
 // Variables are the test gate's variables, without the empty ones. Values may be CDK
 // tokens.
 func (g TestGate) Variables() map[string]string {
-	vars := map[string]string{
+	return withoutEmpty(map[string]string{
 		EnvProjectName: g.Project.Name, EnvProjectID: g.Project.ID,
 		EnvTestEndpoint: g.Endpoint, EnvTestRoleArn: g.RoleArn, EnvRegion: g.Region,
 		EnvTestInvocations: strconv.Itoa(g.Invocations), EnvTestP95LatencyMs: strconv.Itoa(g.P95LatencyMs),
-	}
-	for name, value := range vars {
-		if value == "" {
-			delete(vars, name)
-		}
-	}
-	return vars
+	})
 }
 
 // ReadTestGate reads the test gate's environment, with the defaults for what is not

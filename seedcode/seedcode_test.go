@@ -5,6 +5,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"sort"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -32,7 +33,19 @@ func TestTheShippedDeploySeedIsTheDirectory(t *testing.T) {
 		require.NoError(t, err)
 		want[name] = string(data)
 	}
-	assert.Equal(t, want, shipped, "%s is stale: run make seed-archive", ArchiveFile)
+	var stale []string
+	for name, data := range want {
+		if shipped[name] != data {
+			stale = append(stale, name)
+		}
+	}
+	for name := range shipped {
+		if _, ok := want[name]; !ok {
+			stale = append(stale, name)
+		}
+	}
+	sort.Strings(stale)
+	assert.Empty(t, stale, "%s is stale for these files: run make seed-archive", ArchiveFile)
 }
 
 // trackedFile is a file of the working tree as a module zip entry.

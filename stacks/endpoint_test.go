@@ -36,7 +36,7 @@ func TestAppEndpointStacksServeTheOriginalsStages(t *testing.T) {
 	staging, prod := endpointTemplates(t, nil)
 	for stage, tpl := range map[string]testutil.Template{"staging": staging, "prod": prod} {
 		assert.Equal(t, "abalone-p-abalonedemo1-"+stage, tpl.One(t, "AWS::SageMaker::Endpoint").Properties["EndpointName"])
-		variant := tpl.One(t, "AWS::SageMaker::EndpointConfig").Properties["ProductionVariants"].([]any)[0].(map[string]any)
+		variant := testutil.Only(t, tpl.One(t, "AWS::SageMaker::EndpointConfig").Properties["ProductionVariants"])
 		assert.Equal(t, "ml.m5.large", variant["InstanceType"], stage)
 		assert.Equal(t, 1.0, variant["InitialInstanceCount"], stage)
 		capture := tpl.One(t, "AWS::SageMaker::EndpointConfig").Properties["DataCaptureConfig"].(map[string]any)
@@ -71,10 +71,10 @@ func TestAppEndpointStacksTakeStageSettingsAndTheModelFromContext(t *testing.T) 
 		assert.NotContains(t, tpl, "Parameters")
 	}
 	sc := staging.One(t, "AWS::SageMaker::EndpointConfig").Properties
-	assert.Equal(t, map[string]any{"MemorySizeInMB": 4096.0, "MaxConcurrency": 5.0}, sc["ProductionVariants"].([]any)[0].(map[string]any)["ServerlessConfig"])
+	assert.Equal(t, map[string]any{"MemorySizeInMB": 4096.0, "MaxConcurrency": 5.0}, testutil.Only(t, sc["ProductionVariants"])["ServerlessConfig"])
 	assert.Nil(t, sc["DataCaptureConfig"])
 	pc := prod.One(t, "AWS::SageMaker::EndpointConfig").Properties
-	pv := pc["ProductionVariants"].([]any)[0].(map[string]any)
+	pv := testutil.Only(t, pc["ProductionVariants"])
 	assert.Equal(t, "ml.c5.2xlarge", pv["InstanceType"])
 	assert.Equal(t, 2.0, pv["InitialInstanceCount"])
 	capture := pc["DataCaptureConfig"].(map[string]any)

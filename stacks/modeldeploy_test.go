@@ -67,6 +67,7 @@ func TestDeployPipelineBuildsDeploysStagingTestsApprovesThenDeploysProd(t *testi
 		"DeployStaging/ApproveDeployment/Manual",
 		"DeployProd/Deploy/CloudFormation",
 	}, order)
+	require.Len(t, acts, 6)
 	assert.Equal(t, []float64{1, 1, 1, 2, 3, 1}, []float64{acts[0].runOrder, acts[1].runOrder, acts[2].runOrder, acts[3].runOrder, acts[4].runOrder, acts[5].runOrder},
 		"within DeployStaging: deploy, then test, then approval")
 
@@ -127,13 +128,13 @@ func TestOnlyAnApprovalInThisGroupStartsTheDeployPipeline(t *testing.T) {
 			"ModelApprovalStatus":   []any{"Approved"},
 		},
 	}, pattern, "rejected and pending versions, and other groups, never match")
-	target := rules[0].Properties["Targets"].([]any)[0].(map[string]any)
+	target := testutil.Only(t, rules[0].Properties["Targets"])
 	assert.True(t, strings.HasSuffix(testutil.Render(target["Arn"]), ":${"+pipeline.LogicalID+"}"))
 
 	deployRepo := tpl.Named(t, "AWS::CodeCommit::Repository", "RepositoryName", "sagemaker-abalone-p-abalonedemo1-modeldeploy")
 	push := pushRule(t, tpl, deployRepo.LogicalID)
 	assert.Equal(t, []any{"main"}, push.Properties["EventPattern"].(map[string]any)["detail"].(map[string]any)["referenceName"])
-	pushTarget := push.Properties["Targets"].([]any)[0].(map[string]any)
+	pushTarget := testutil.Only(t, push.Properties["Targets"])
 	assert.True(t, strings.HasSuffix(testutil.Render(pushTarget["Arn"]), ":${"+pipeline.LogicalID+"}"))
 }
 

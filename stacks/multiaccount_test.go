@@ -134,7 +134,7 @@ func TestStagingAccountLetsOnlyTheTestGateRoleInvokeItsEndpoint(t *testing.T) {
 		}
 	}
 	require.NotEmpty(t, tester.LogicalID)
-	trust := tester.Properties["AssumeRolePolicyDocument"].(map[string]any)["Statement"].([]any)[0].(map[string]any)
+	trust := testutil.Only(t, tester.Properties["AssumeRolePolicyDocument"].(map[string]any)["Statement"])
 	assert.Equal(t, map[string]any{"ArnEquals": map[string]any{"aws:PrincipalArn": "arn:aws:iam::111111111111:role/sagemaker-p-abalonedemo1-testing"}}, trust["Condition"])
 	statements := staging.RoleStatements(tester.LogicalID)
 	require.Len(t, statements, 1)

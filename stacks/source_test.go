@@ -36,6 +36,7 @@ func bothConnections() map[string]any {
 func sourceAction(t *testing.T, tpl testutil.Template, pipelineName string) action {
 	t.Helper()
 	acts := actions(t, tpl.Named(t, "AWS::CodePipeline::Pipeline", "Name", pipelineName))
+	require.NotEmpty(t, acts)
 	require.Equal(t, "Source", acts[0].stage)
 	return acts[0]
 }

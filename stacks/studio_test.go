@@ -242,7 +242,9 @@ func TestStudioTemplateNamesFollowTheProjectPatternsFromTheParameters(t *testing
 	assert.Equal(t, named("AWS::CodePipeline::Pipeline", "Name"), named("AWS::CodeCommit::Repository", "RepositoryName"))
 	assert.Equal(t, []string{"alias/sagemaker-project-${SageMakerProjectId}"}, named("AWS::KMS::Alias", "AliasName"))
 	var stacksDeployed []string
-	for _, stage := range tpl.Resources("AWS::CodePipeline::Pipeline")[1].Properties["Stages"].([]any) {
+	pipelines := tpl.Resources("AWS::CodePipeline::Pipeline")
+	require.Len(t, pipelines, 2)
+	for _, stage := range pipelines[1].Properties["Stages"].([]any) {
 		for _, action := range stage.(map[string]any)["Actions"].([]any) {
 			if c, ok := action.(map[string]any)["Configuration"].(map[string]any)["StackName"]; ok {
 				stacksDeployed = append(stacksDeployed, testutil.Render(c))
@@ -332,7 +334,7 @@ func TestTheGitTemplateSeedsARepositoryOnlyWhenSampleCodeIsOn(t *testing.T) {
 		}}, variables[1])
 		assert.Equal(t, map[string]any{"Ref": "AWS::NoValue"}, variables[2])
 		assert.NotContains(t, p.Raw["DependsOn"], seed.LogicalID, "a DependsOn on a conditional resource is an error")
-		source := p.Properties["Stages"].([]any)[0].(map[string]any)["Actions"].([]any)[0].(map[string]any)["Configuration"].(map[string]any)
+		source := testutil.Only(t, testutil.Item(t, p.Properties["Stages"], 0)["Actions"])["Configuration"].(map[string]any)
 		assert.Equal(t, map[string]any{"Ref": repo + "CodeRepositoryFullname"}, source["FullRepositoryId"], "the full name is passed whole")
 		assert.Equal(t, map[string]any{"Ref": repo + "CodeRepositoryBranch"}, source["BranchName"])
 		assert.Equal(t, map[string]any{"Ref": repo + "CodestarConnectionArn"}, source["ConnectionArn"])
@@ -369,7 +371,7 @@ func TestPublishingStackBucketIsStudiosAndPrivate(t *testing.T) {
 	bucket := pub.Named(t, "AWS::S3::Bucket", "BucketName", "sagemaker-mlops-templates-${AWS::AccountId}-${AWS::Region}")
 	p := bucket.Properties
 	assert.Equal(t, "Enabled", p["VersioningConfiguration"].(map[string]any)["Status"])
-	sse := p["BucketEncryption"].(map[string]any)["ServerSideEncryptionConfiguration"].([]any)[0].(map[string]any)["ServerSideEncryptionByDefault"].(map[string]any)
+	sse := testutil.Only(t, p["BucketEncryption"].(map[string]any)["ServerSideEncryptionConfiguration"])["ServerSideEncryptionByDefault"].(map[string]any)
 	assert.Equal(t, "AES256", sse["SSEAlgorithm"], "SSE-S3: Studio users read the templates without a key grant")
 	assert.Equal(t, map[string]any{"BlockPublicAcls": true, "BlockPublicPolicy": true, "IgnorePublicAcls": true, "RestrictPublicBuckets": true}, p["PublicAccessBlockConfiguration"])
 	assert.Equal(t, []any{map[string]any{

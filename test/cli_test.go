@@ -93,6 +93,6 @@ func TestLibraryExampleSynthesizes(t *testing.T) {
 	tpl := readJSON[testutil.Template](t, filepath.Join(out, "FraudModels.template.json"))
 	assert.Len(t, tpl.Resources("AWS::CodeCommit::Repository"), 0, "the code stays on GitHub")
 	assert.Equal(t, "fraud-p-fraud0001-scoring", tpl.One(t, "AWS::SageMaker::Endpoint").Properties["EndpointName"])
-	variant := tpl.One(t, "AWS::SageMaker::EndpointConfig").Properties["ProductionVariants"].([]any)[0].(map[string]any)
+	variant := testutil.Only(t, tpl.One(t, "AWS::SageMaker::EndpointConfig").Properties["ProductionVariants"])
 	assert.Equal(t, map[string]any{"MemorySizeInMB": 2048.0, "MaxConcurrency": 10.0}, variant["ServerlessConfig"])
 }

@@ -121,7 +121,7 @@ func newBucket(c constructs.Construct, p project.Identity, key awskms.Key, logs 
 		}},
 	})
 	if destroy {
-		cfnfix.ProviderRoleDependency(awscdk.Stack_Of(c), "Custom::S3AutoDeleteObjectsCustomResourceProvider")
+		cfnfix.AutoDeleteObjectsDependency(c)
 	}
 	return bucket
 }

@@ -59,7 +59,7 @@ func TestHostingCaptureAndAutoscaling(t *testing.T) {
 	model := def.One(t, "AWS::SageMaker::Model")
 	assert.Equal(t, map[string]any{"ModelPackageName": packageArn}, model.Properties["PrimaryContainer"])
 	cfg := def.One(t, "AWS::SageMaker::EndpointConfig").Properties
-	variant := cfg["ProductionVariants"].([]any)[0].(map[string]any)
+	variant := testutil.Only(t, cfg["ProductionVariants"])
 	assert.Equal(t, "AllTraffic", variant["VariantName"])
 	assert.Equal(t, "ml.m5.large", variant["InstanceType"])
 	assert.Equal(t, 1.0, variant["InitialInstanceCount"])
@@ -71,7 +71,7 @@ func TestHostingCaptureAndAutoscaling(t *testing.T) {
 
 	scaled := tpls["Scaled"]
 	sc := scaled.One(t, "AWS::SageMaker::EndpointConfig").Properties
-	sv := sc["ProductionVariants"].([]any)[0].(map[string]any)
+	sv := testutil.Only(t, sc["ProductionVariants"])
 	assert.Equal(t, "ml.c5.xlarge", sv["InstanceType"])
 	assert.Equal(t, 2.0, sv["InitialInstanceCount"])
 	capture := sc["DataCaptureConfig"].(map[string]any)
@@ -99,7 +99,7 @@ func TestHostingCaptureAndAutoscaling(t *testing.T) {
 	assert.True(t, writesCapture)
 
 	sl := tpls["Serverless"].One(t, "AWS::SageMaker::EndpointConfig").Properties
-	slv := sl["ProductionVariants"].([]any)[0].(map[string]any)
+	slv := testutil.Only(t, sl["ProductionVariants"])
 	assert.Equal(t, map[string]any{"MemorySizeInMB": 3072.0, "MaxConcurrency": 10.0}, slv["ServerlessConfig"])
 	assert.Nil(t, slv["InstanceType"])
 	assert.Nil(t, sl["KmsKeyId"], "SageMaker rejects a storage key for serverless endpoints")

@@ -46,7 +46,7 @@ func pipelineArtifacts(scope constructs.Construct, s *settings) awss3.IBucket {
 		AutoDeleteObjects:      jsii.Bool(true),
 		LifecycleRules:         &[]*awss3.LifecycleRule{{Id: jsii.String("ExpireArtifacts"), Expiration: awscdk.Duration_Days(jsii.Number(30))}},
 	})
-	cfnfix.ProviderRoleDependency(awscdk.Stack_Of(scope), "Custom::S3AutoDeleteObjectsCustomResourceProvider")
+	cfnfix.AutoDeleteObjectsDependency(scope)
 	return bucket
 }
 

@@ -177,7 +177,7 @@ func newTemplatesBucket(scope constructs.Construct, props *PublicationProps) aws
 		}},
 	})
 	if destroy {
-		cfnfix.ProviderRoleDependency(awscdk.Stack_Of(scope), "Custom::S3AutoDeleteObjectsCustomResourceProvider")
+		cfnfix.AutoDeleteObjectsDependency(scope)
 	}
 	return bucket
 }

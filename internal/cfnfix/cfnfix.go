@@ -56,6 +56,12 @@ func (d *dependsOnWithout) Produce() *[]*string {
 	return jsii.Strings(ids...)
 }
 
+// AutoDeleteObjectsDependency is ProviderRoleDependency for the provider that empties
+// the buckets created with AutoDeleteObjects.
+func AutoDeleteObjectsDependency(scope constructs.IConstruct) {
+	ProviderRoleDependency(awscdk.Stack_Of(scope), "Custom::S3AutoDeleteObjectsCustomResourceProvider")
+}
+
 // ProviderRoleDependency removes the DependsOn of a CDK custom resource provider's
 // handler function on the provider's role (the handler's Role property, a GetAtt of
 // that role, already orders them: cfn-lint's W3005). providerID is the id of the

@@ -166,3 +166,29 @@ func (tpl Template) Types() map[string]int {
 	}
 	return out
 }
+
+// Only is the one element of the template list v, as a map; it fails the test (and
+// only the test) when v is not a list of exactly one object.
+func Only(t testing.TB, v any) map[string]any {
+	t.Helper()
+	list, _ := v.([]any)
+	if len(list) != 1 {
+		t.Fatalf("want a list of exactly one element, got %v", v)
+	}
+	return Item(t, v, 0)
+}
+
+// Item is element i of the template list v, as a map; it fails the test (and only the
+// test) when v has no such element or it is no object.
+func Item(t testing.TB, v any, i int) map[string]any {
+	t.Helper()
+	list, _ := v.([]any)
+	if i >= len(list) {
+		t.Fatalf("want an element %d, got %v", i, v)
+	}
+	m, ok := list[i].(map[string]any)
+	if !ok {
+		t.Fatalf("element %d of %v is no object", i, v)
+	}
+	return m
+}

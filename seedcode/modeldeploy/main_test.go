@@ -19,12 +19,7 @@ import (
 	"modeldeploy/internal/motoserver"
 )
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	motoserver.Stop()
-	jsiiclose.Close()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { motoserver.Main(m, jsiiclose.Close) }
 
 const group = "abalone-p-abalonedemo1"
 

@@ -111,6 +111,15 @@ def test_condition_compares_the_evaluated_mse_with_the_threshold_parameter(defin
     assert left["PropertyFile"] == {"Get": "Steps.EvaluateAbaloneModel.PropertyFiles.AbaloneEvaluationReport"}
 
 
+def test_the_condition_registers_a_good_model_and_fails_a_bad_one(definition):
+    top = {s["Name"]: s for s in definition["Steps"]}
+    assert list(top) == ["PreprocessAbaloneData", "TrainAbaloneModel", "EvaluateAbaloneModel", "CheckMSEAbaloneEvaluation"]
+    check = top["CheckMSEAbaloneEvaluation"]["Arguments"]
+    assert [s["Name"] for s in check["IfSteps"]] == ["RegisterAbaloneModel-RegisterModel"]
+    assert [s["Name"] for s in check["ElseSteps"]] == ["AbaloneMSEAboveThreshold"]
+    assert check["ElseSteps"][0]["Type"] == "Fail"
+
+
 def test_register_step_registers_in_the_projects_group_with_metrics(definition):
     reg = steps(definition)["RegisterAbaloneModel-RegisterModel"]["Arguments"]
     assert reg["ModelPackageGroupName"] == "abalone-p-abalonedemo1"

@@ -19,11 +19,7 @@ import (
 	"modeldeploy/internal/motoserver"
 )
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	motoserver.Stop()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { motoserver.Main(m) }
 
 // env is the environment the pipeline's test project gives the command, pointed at
 // the emulator.

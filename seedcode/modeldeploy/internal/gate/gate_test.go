@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -20,11 +19,7 @@ import (
 	"modeldeploy/internal/motoserver"
 )
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	motoserver.Stop()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { motoserver.Main(m) }
 
 const endpoint = "abalone-p-abalonedemo1-staging"
 
@@ -118,6 +113,19 @@ func TestSlowAnswersFailTheLatencyBudget(t *testing.T) {
 	require.NoError(t, err)
 	assert.False(t, r.Passed)
 	assert.Equal(t, []string{"p95 latency 300.0 ms is over the budget of 250.0 ms"}, r.Failures)
+}
+
+// The budget is inclusive: a p95 exactly at it passes, one millisecond over fails.
+func TestTheLatencyBudgetHoldsExactlyAtItsBound(t *testing.T) {
+	for latency, passes := range map[time.Duration]bool{250 * time.Millisecond: true, 251 * time.Millisecond: false} {
+		sm, rt := staging(t, numbers(24)...)
+		r, err := gate.Run(context.Background(), sm, rt, gate.Config{
+			Endpoint: endpoint, Invocations: 20, P95Budget: 250 * time.Millisecond, Rows: rows(t), Now: steadyClock(latency),
+		})
+		require.NoError(t, err)
+		assert.Equal(t, passes, r.Passed, "p95 of %v against a budget of 250ms", latency)
+		assert.Equal(t, float64(latency.Milliseconds()), r.P95Ms)
+	}
 }
 
 func TestAMissingEndpointFails(t *testing.T) {

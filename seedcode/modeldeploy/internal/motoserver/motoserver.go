@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"os"
 	"os/exec"
 	"strconv"
 	"sync"
@@ -52,6 +53,17 @@ func Shared(t testing.TB) *Server {
 		t.Fatal(err)
 	}
 	return shared
+}
+
+// Main runs a package's tests, then stops the shared server (and runs after, if
+// given, e.g. to stop the jsii runtime).
+func Main(m *testing.M, after ...func()) {
+	code := m.Run()
+	Stop()
+	for _, f := range after {
+		f()
+	}
+	os.Exit(code)
 }
 
 // Stop stops the shared server, if it was started.

@@ -2,7 +2,7 @@ package resolve_test
 
 import (
 	"context"
-	"os"
+	"fmt"
 	"testing"
 	"time"
 
@@ -16,11 +16,7 @@ import (
 	"modeldeploy/internal/resolve"
 )
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	motoserver.Stop()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { motoserver.Main(m) }
 
 const group = "abalone-p-abalonedemo1"
 
@@ -103,4 +99,49 @@ func TestEmptyAndMissingGroups(t *testing.T) {
 	_, err = resolve.NewestApproved(context.Background(), r.sm, "no-such-group")
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), `model package group "no-such-group" does not exist`)
+}
+
+// listing is a Client that serves fixed summaries, in the order given, one per page.
+type listing struct{ summaries []types.ModelPackageSummary }
+
+func (l listing) DescribeModelPackageGroup(context.Context, *sagemaker.DescribeModelPackageGroupInput, ...func(*sagemaker.Options)) (*sagemaker.DescribeModelPackageGroupOutput, error) {
+	return &sagemaker.DescribeModelPackageGroupOutput{}, nil
+}
+
+func (l listing) ListModelPackages(_ context.Context, in *sagemaker.ListModelPackagesInput, _ ...func(*sagemaker.Options)) (*sagemaker.ListModelPackagesOutput, error) {
+	page := 0
+	if in.NextToken != nil {
+		fmt.Sscan(*in.NextToken, &page)
+	}
+	out := &sagemaker.ListModelPackagesOutput{ModelPackageSummaryList: l.summaries[page : page+1]}
+	if page+1 < len(l.summaries) {
+		out.NextToken = aws.String(fmt.Sprint(page + 1))
+	}
+	return out, nil
+}
+
+// Two versions registered in the same instant: the higher version wins, whatever
+// order and pages the server lists them in.
+func TestVersionsCreatedAtTheSameTimeResolveToTheHigherVersion(t *testing.T) {
+	at := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
+	summary := func(version int32, created time.Time) types.ModelPackageSummary {
+		return types.ModelPackageSummary{
+			ModelPackageArn:     aws.String(fmt.Sprintf("arn:aws:sagemaker:eu-west-1:111111111111:model-package/%s/%d", group, version)),
+			ModelPackageVersion: aws.Int32(version),
+			CreationTime:        aws.Time(created),
+			ModelApprovalStatus: types.ModelApprovalStatusApproved,
+		}
+	}
+	for name, order := range map[string][]types.ModelPackageSummary{
+		"higher first":          {summary(4, at), summary(3, at), summary(2, at.Add(-time.Second))},
+		"higher last":           {summary(2, at.Add(-time.Second)), summary(3, at), summary(4, at)},
+		"later beats higher":    {summary(5, at.Add(-time.Second)), summary(4, at)},
+		"one nanosecond apart":  {summary(4, at), summary(3, at.Add(time.Nanosecond))},
+		"a single version left": {summary(7, at)},
+	} {
+		want := map[string]int32{"higher first": 4, "higher last": 4, "later beats higher": 4, "one nanosecond apart": 3, "a single version left": 7}[name]
+		got, err := resolve.NewestApproved(context.Background(), listing{order}, group)
+		require.NoError(t, err, name)
+		assert.Equal(t, want, got.Version, name)
+	}
 }
