@@ -25,3 +25,18 @@ func ExampleNewProjectStack() {
 	// Output:
 	// sagemaker-churn-p-churn0001-project churn-p-churn0001
 }
+
+// A project as a stage of a platform team's CDK pipeline, in a stage account.
+func ExampleNewProjectStage() {
+	cfg, err := config.Parse(map[string]any{"projectName": "churn", "projectId": "p-churn0001"})
+	if err != nil {
+		panic(err)
+	}
+	stage := stacks.NewProjectStage(awscdk.NewApp(nil), "ChurnProject", &stacks.ProjectStageProps{
+		StageProps: awscdk.StageProps{Env: &awscdk.Environment{Account: jsii.String("111111111111"), Region: jsii.String("eu-west-1")}},
+		Config:     cfg,
+	})
+	fmt.Println(*stage.Project.StackName())
+	// Output:
+	// sagemaker-churn-p-churn0001-project
+}

@@ -123,9 +123,6 @@ func (s *ProjectStack) Environment() *awscdk.Environment {
 	return &awscdk.Environment{Account: s.Account(), Region: s.Region()}
 }
 
-// ProjectStackName is the name of a project's stack, `sagemaker-<name>-<id>-project`.
-func ProjectStackName(cfg config.Config) string { return cfg.Project.ResourceName("project") }
-
 // NewProjectStack creates the project stack. It panics with the validation message when
 // the configuration is invalid.
 func NewProjectStack(scope constructs.Construct, id string, props *ProjectStackProps) *ProjectStack {
@@ -136,7 +133,7 @@ func NewProjectStack(scope constructs.Construct, id string, props *ProjectStackP
 	p := cfg.Project
 	stackProps := props.StackProps
 	if stackProps.StackName == nil {
-		stackProps.StackName = jsii.String(ProjectStackName(cfg))
+		stackProps.StackName = jsii.String(cfg.Project.ProjectStackName())
 	}
 	if stackProps.Description == nil {
 		stackProps.Description = jsii.String("SageMaker MLOps project " + p.NameID() + ": artifact bucket, model registry, ModelBuild and ModelDeploy pipelines")

@@ -1,5 +1,6 @@
 // Package project holds the identity of a SageMaker MLOps project (its name and id),
-// the resource names derived from it and the tags every resource of the project carries.
+// every resource name derived from it, the tags every resource of the project carries,
+// and the deployment stages of its endpoints and where each deploys (Stage, Target).
 //
 // The naming follows SageMaker's own "build, train, deploy" project template, with the
 // project id in every name that must be unique per account and region (the original

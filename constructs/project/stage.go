@@ -62,6 +62,9 @@ func (i Identity) DeployStackName(stage Stage) string {
 	return i.ResourceName("deploy-" + string(stage))
 }
 
+// ProjectStackName is the project stack's name, `sagemaker-<name>-<id>-project`.
+func (i Identity) ProjectStackName() string { return i.ResourceName("project") }
+
 // ModelRolePath is the IAM path of the project's model execution roles,
 // `/sagemaker-project-<id>/`, so that a deployer can be allowed to create and pass
 // exactly those roles.

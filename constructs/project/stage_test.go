@@ -12,6 +12,7 @@ func TestTheStagesNamesAndRoles(t *testing.T) {
 	assert.Equal(t, "Staging", Staging.Title())
 	assert.Equal(t, "Pre-prod", Stage("pre-prod").Title())
 	assert.Equal(t, "/sagemaker-project-p-abalonedemo1/", p.ModelRolePath())
+	assert.Equal(t, "sagemaker-abalone-p-abalonedemo1-project", p.ProjectStackName())
 	assert.Equal(t, "sagemaker-p-abalonedemo1-testing", p.TestRoleName())
 	assert.Equal(t, "sagemaker-p-abalonedemo1-staging-tester", p.TesterRoleName(Staging))
 	assert.True(t, Target{}.IsLocal())
