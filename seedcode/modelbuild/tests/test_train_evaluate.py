@@ -10,7 +10,7 @@ import pytest
 import xgboost
 
 from pipelines.abalone import evaluate, preprocess
-from pipelines.abalone.pipeline import HYPERPARAMETERS
+from pipelines.abalone.training import HYPERPARAMETERS
 
 
 def train_like_the_pipeline(train: np.ndarray) -> xgboost.Booster:

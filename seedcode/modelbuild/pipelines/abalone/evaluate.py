@@ -72,7 +72,9 @@ def main(base_dir: str = BASE_DIR, model_dir: Optional[str] = None) -> Dict[str,
     archive = os.path.join(model_dir, "model.tar.gz")
     if os.path.exists(archive):
         with tarfile.open(archive) as tar:
-            tar.extract(MODEL_FILE, path=model_dir)
+            # The "data" filter refuses links and paths out of model_dir (the default
+            # from Python 3.14; the containers' Python 3.12 warns without it).
+            tar.extract(MODEL_FILE, path=model_dir, filter="data")
     model = load_model(os.path.join(model_dir, MODEL_FILE))
     test = pd.read_csv(os.path.join(base_dir, "test", "test.csv"), header=None)
     report = evaluate(model, test)

@@ -13,6 +13,10 @@ same inputs reuses their results until the cache expires.
 Everything the pipeline writes goes to the project's artifact bucket under
 ``<base_job_prefix>/`` (code, processing outputs, model artifacts), encrypted with the
 project's key when one is given.
+
+Built with the SageMaker Python SDK v3 (ModelTrainer, ScriptProcessor, ModelBuilder and
+the ``sagemaker.mlops.workflow`` steps); its definition is step for step the one the
+v2 seed wrote, so a pipeline the v2 seed created is updated in place.
 """
 
 from __future__ import annotations
@@ -21,51 +25,46 @@ import os
 from typing import List, Optional
 
 import boto3
-from sagemaker import image_uris
-from sagemaker.estimator import Estimator
-from sagemaker.inputs import TrainingInput
-from sagemaker.model import Model
-from sagemaker.model_metrics import MetricsSource, ModelMetrics
-from sagemaker.processing import ProcessingInput, ProcessingOutput, ScriptProcessor
-from sagemaker.sklearn.processing import SKLearnProcessor
-from sagemaker.workflow.condition_step import ConditionStep
-from sagemaker.workflow.conditions import ConditionLessThanOrEqualTo
-from sagemaker.workflow.fail_step import FailStep
-from sagemaker.workflow.functions import Join, JsonGet
-from sagemaker.workflow.model_step import ModelStep
-from sagemaker.workflow.parameters import (
-    ParameterFloat,
-    ParameterInteger,
-    ParameterString,
-)
-from sagemaker.workflow.pipeline import Pipeline
-from sagemaker.workflow.pipeline_context import PipelineSession
-from sagemaker.workflow.properties import PropertyFile
-from sagemaker.workflow.steps import CacheConfig, ProcessingStep, TrainingStep
+from sagemaker.core import image_uris
+from sagemaker.core.model_metrics import MetricsSource, ModelMetrics
+from sagemaker.core.processing import ScriptProcessor
+from sagemaker.core.shapes import ProcessingInput, ProcessingOutput, ProcessingS3Input, ProcessingS3Output, Tag
+from sagemaker.core.training.configs import Compute, InputData, OutputDataConfig, StoppingCondition
+from sagemaker.core.workflow.conditions import ConditionLessThanOrEqualTo
+from sagemaker.core.workflow.functions import Join, JsonGet
+from sagemaker.core.workflow.parameters import ParameterFloat, ParameterInteger, ParameterString
+from sagemaker.core.workflow.pipeline_context import PipelineSession
+from sagemaker.core.workflow.properties import PropertyFile
+from sagemaker.mlops.workflow.condition_step import ConditionStep
+from sagemaker.mlops.workflow.fail_step import FailStep
+from sagemaker.mlops.workflow.model_step import ModelStep
+from sagemaker.mlops.workflow.pipeline import Pipeline
+from sagemaker.mlops.workflow.steps import CacheConfig, ProcessingStep, TrainingStep
+from sagemaker.serve.model_builder import ModelBuilder
+from sagemaker.train.model_trainer import ModelTrainer
+
+from pipelines._utils import project_role_checks_off
+from pipelines.abalone.training import HYPERPARAMETERS
 
 BASE_DIR = os.path.dirname(os.path.realpath(__file__))
 
-# The SageMaker containers the steps run in.
-SKLEARN_FRAMEWORK_VERSION = "1.2-1"
-XGBOOST_FRAMEWORK_VERSION = "1.7-1"
+# The SageMaker containers the steps run in: the newest scikit-learn and XGBoost
+# framework versions the SDK knows. tests/containers/ pins the libraries they ship,
+# which the scripts are also tested with.
+SKLEARN_FRAMEWORK_VERSION = "1.9-0"
+XGBOOST_FRAMEWORK_VERSION = "3.2-0"
 
-# The original template's hyperparameters, with the squared-error objective.
-HYPERPARAMETERS = {
-    "objective": "reg:squarederror",
-    "num_round": 50,
-    "max_depth": 5,
-    "eta": 0.2,
-    "gamma": 4,
-    "min_child_weight": 6,
-    "subsample": 0.7,
-}
+# The longest a training job may run: SDK v2's default, which the v2 seed's pipelines
+# run with (v3's default is one hour).
+TRAINING_MAX_RUNTIME_SECONDS = 24 * 60 * 60
 
-# Names of the steps, as SageMaker Studio shows them.
+# Names of the steps, as SageMaker Studio shows them. The registration step keeps the
+# name SDK v2 gave it (the ModelStep's name plus "-RegisterModel").
 PREPROCESS_STEP = "PreprocessAbaloneData"
 TRAIN_STEP = "TrainAbaloneModel"
 EVALUATE_STEP = "EvaluateAbaloneModel"
 CONDITION_STEP = "CheckMSEAbaloneEvaluation"
-REGISTER_STEP = "RegisterAbaloneModel"
+REGISTER_STEP = "RegisterAbaloneModel-RegisterModel"
 FAIL_STEP = "AbaloneMSEAboveThreshold"
 
 
@@ -81,6 +80,22 @@ def get_session(region: str, default_bucket: Optional[str]) -> PipelineSession:
         boto_session=boto_session,
         sagemaker_client=boto_session.client("sagemaker"),
         default_bucket=default_bucket,
+    )
+
+
+def processing_output(name: str) -> ProcessingOutput:
+    """An output the step writes to /opt/ml/processing/<name>; SageMaker Pipelines
+    uploads it to a location of the execution (the URI given is the local path, which
+    the SDK replaces, as v2 did for an output without destination)."""
+    local = "/opt/ml/processing/" + name
+    return ProcessingOutput(output_name=name, s3_output=ProcessingS3Output(s3_uri=local, local_path=local, s3_upload_mode="EndOfJob"))
+
+
+def processing_input(name: str, uri, local: str) -> ProcessingInput:
+    """An S3 prefix the step reads at local."""
+    return ProcessingInput(
+        input_name=name,
+        s3_input=ProcessingS3Input(s3_uri=uri, local_path=local, s3_data_type="S3Prefix", s3_input_mode="File"),
     )
 
 
@@ -115,7 +130,7 @@ def get_pipeline(
     session = get_session(region, default_bucket)
     bucket = session.default_bucket()
     if role is None:
-        from sagemaker.session import get_execution_role
+        from sagemaker.core.helper.session_helper import get_execution_role
 
         role = get_execution_role(session)
 
@@ -127,8 +142,14 @@ def get_pipeline(
     mse_threshold = ParameterFloat(name="MseThreshold", default_value=6.0)
     cache = CacheConfig(enable_caching=True, expire_after=cache_expire_after)
 
-    sklearn_processor = SKLearnProcessor(
-        framework_version=SKLEARN_FRAMEWORK_VERSION,
+    # The image of a processing job does not depend on its instance type (a parameter
+    # here): the CPU image serves every type the parameter may take.
+    sklearn_image = image_uris.retrieve(
+        framework="sklearn", region=region, version=SKLEARN_FRAMEWORK_VERSION, py_version="py3", instance_type="ml.m5.xlarge"
+    )
+    preprocessor = ScriptProcessor(
+        image_uri=sklearn_image,
+        command=["python3"],
         instance_type=processing_instance,
         instance_count=processing_instance_count,
         base_job_name="{}-preprocess".format(base_job_prefix),
@@ -140,47 +161,40 @@ def get_pipeline(
     )
     step_process = ProcessingStep(
         name=PREPROCESS_STEP,
-        step_args=sklearn_processor.run(
-            outputs=[
-                ProcessingOutput(output_name="train", source="/opt/ml/processing/train"),
-                ProcessingOutput(output_name="validation", source="/opt/ml/processing/validation"),
-                ProcessingOutput(output_name="test", source="/opt/ml/processing/test"),
-            ],
+        step_args=preprocessor.run(
+            outputs=[processing_output("train"), processing_output("validation"), processing_output("test")],
             code=os.path.join(BASE_DIR, "preprocess.py"),
             arguments=["--input-data", input_data],
         ),
         cache_config=cache,
     )
 
-    image_uri = image_uris.retrieve(
-        framework="xgboost", region=region, version=XGBOOST_FRAMEWORK_VERSION, py_version="py3"
-    )
-    xgb_train = Estimator(
-        image_uri=image_uri,
-        instance_type=training_instance,
-        instance_count=1,
-        output_path="s3://{}/{}/AbaloneTrain".format(bucket, base_job_prefix),
-        base_job_name="{}-train".format(base_job_prefix),
-        sagemaker_session=session,
-        role=role,
-        output_kms_key=kms_key,
-        volume_kms_key=kms_key,
-        tags=tags,
-    )
-    xgb_train.set_hyperparameters(**HYPERPARAMETERS)
+    image_uri = image_uris.retrieve(framework="xgboost", region=region, version=XGBOOST_FRAMEWORK_VERSION, py_version="py3")
+    with project_role_checks_off():
+        trainer = ModelTrainer(
+            training_image=image_uri,
+            compute=Compute(instance_type=training_instance, instance_count=1, volume_kms_key_id=kms_key),
+            output_data_config=OutputDataConfig(s3_output_path="s3://{}/{}/AbaloneTrain".format(bucket, base_job_prefix), kms_key_id=kms_key),
+            stopping_condition=StoppingCondition(max_runtime_in_seconds=TRAINING_MAX_RUNTIME_SECONDS),
+            hyperparameters=HYPERPARAMETERS,
+            base_job_name="{}-train".format(base_job_prefix),
+            sagemaker_session=session,
+            role=role,
+            tags=[Tag(key=t["Key"], value=t["Value"]) for t in tags or []] or None,
+        )
     outputs = step_process.properties.ProcessingOutputConfig.Outputs
     step_train = TrainingStep(
         name=TRAIN_STEP,
-        step_args=xgb_train.fit(
-            inputs={
-                "train": TrainingInput(s3_data=outputs["train"].S3Output.S3Uri, content_type="text/csv"),
-                "validation": TrainingInput(s3_data=outputs["validation"].S3Output.S3Uri, content_type="text/csv"),
-            }
+        step_args=trainer.train(
+            input_data_config=[
+                InputData(channel_name="train", data_source=outputs["train"].S3Output.S3Uri, content_type="text/csv"),
+                InputData(channel_name="validation", data_source=outputs["validation"].S3Output.S3Uri, content_type="text/csv"),
+            ]
         ),
         cache_config=cache,
     )
 
-    script_eval = ScriptProcessor(
+    evaluator = ScriptProcessor(
         image_uri=image_uri,
         command=["python3"],
         instance_type=processing_instance,
@@ -195,12 +209,13 @@ def get_pipeline(
     evaluation_report = PropertyFile(name="AbaloneEvaluationReport", output_name="evaluation", path="evaluation.json")
     step_eval = ProcessingStep(
         name=EVALUATE_STEP,
-        step_args=script_eval.run(
+        step_args=evaluator.run(
+            # The inputs keep the names SDK v2 generated, so cached results still match.
             inputs=[
-                ProcessingInput(source=step_train.properties.ModelArtifacts.S3ModelArtifacts, destination="/opt/ml/processing/model"),
-                ProcessingInput(source=outputs["test"].S3Output.S3Uri, destination="/opt/ml/processing/test"),
+                processing_input("input-1", step_train.properties.ModelArtifacts.S3ModelArtifacts, "/opt/ml/processing/model"),
+                processing_input("input-2", outputs["test"].S3Output.S3Uri, "/opt/ml/processing/test"),
             ],
-            outputs=[ProcessingOutput(output_name="evaluation", source="/opt/ml/processing/evaluation")],
+            outputs=[processing_output("evaluation")],
             code=os.path.join(BASE_DIR, "evaluate.py"),
         ),
         property_files=[evaluation_report],
@@ -208,11 +223,15 @@ def get_pipeline(
     )
 
     evaluation_uri = step_eval.properties.ProcessingOutputConfig.Outputs["evaluation"].S3Output.S3Uri
-    model = Model(
+    # dependencies={}: by default ModelBuilder adds script-mode variables with an empty
+    # SAGEMAKER_PROGRAM to the version's container, which the built-in XGBoost serving
+    # would then try to import as a module; the built-in algorithm needs none.
+    model = ModelBuilder(
+        s3_model_data_url=step_train.properties.ModelArtifacts.S3ModelArtifacts,
         image_uri=image_uri,
-        model_data=step_train.properties.ModelArtifacts.S3ModelArtifacts,
         sagemaker_session=session,
-        role=role,
+        role_arn=role,
+        dependencies={},
     )
     step_register = ModelStep(
         name=REGISTER_STEP,
