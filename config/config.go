@@ -50,7 +50,8 @@ type Config struct {
 	// object versions (key `artifactNoncurrentVersionExpirationDays`).
 	NoncurrentVersionExpirationDays int
 	// ProcessingInstanceType and TrainingInstanceType are the defaults of the SageMaker
-	// pipeline's instance-type parameters (keys `processingInstanceType`,
+	// pipeline's instance-type parameters, written into the ModelBuild repository's
+	// pipeline.py when it is seeded (keys `processingInstanceType`,
 	// `trainingInstanceType`).
 	ProcessingInstanceType string
 	TrainingInstanceType   string

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -92,4 +93,25 @@ func TestTheModuleZipShipsBothSeeds(t *testing.T) {
 	for _, f := range build {
 		assert.FileExists(t, filepath.Join(extracted, "seedcode", ModelBuild, filepath.FromSlash(f)))
 	}
+}
+
+// The project's instance types land on the lines of the pipeline a data scientist
+// edits; nothing else of the seed changes.
+func TestTheModelBuildSeedCarriesTheProjectsInstanceTypes(t *testing.T) {
+	dir := t.TempDir()
+	require.NoError(t, ModelBuildCode("ml.c5.2xlarge", "").WriteTo(dir))
+	data, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(PipelineFile)))
+	require.NoError(t, err)
+	assert.Contains(t, string(data), `name="ProcessingInstanceType", default_value="ml.c5.2xlarge"`)
+	assert.Contains(t, string(data), `name="TrainingInstanceType", default_value="ml.m5.xlarge"`, "an empty type keeps the seed's")
+	shipped, err := os.ReadFile(filepath.Join(Dir(ModelBuild), filepath.FromSlash(PipelineFile)))
+	require.NoError(t, err)
+	assert.Equal(t, strings.Replace(string(shipped), `name="ProcessingInstanceType", default_value="ml.m5.xlarge"`, `name="ProcessingInstanceType", default_value="ml.c5.2xlarge"`, 1), string(data))
+}
+
+func TestAPipelineWithoutTheParameterLinesFailsTheSeeding(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "pipeline.py")
+	require.NoError(t, os.WriteFile(path, []byte(`x = ParameterString(name="TrainingInstanceType", default_value=DEFAULT)`+"\n"), 0o644))
+	err := writeParameterDefaults(path, map[string]string{"TrainingInstanceType": "ml.m5.large"})
+	assert.EqualError(t, err, path+` declares the parameter TrainingInstanceType 0 times in the form name="TrainingInstanceType", default_value="...", not once`)
 }

@@ -76,7 +76,7 @@ func trustStageAccounts(cfg config.Config, bucket *artifacts.ArtifactBucket, mod
 func newRepository(stack awscdk.Stack, id, name string, cfg config.Config, repo config.Repository, bucket *artifacts.ArtifactBucket, description string) (source.Repository, *source.RepositorySeed) {
 	var seed source.SeedCode
 	if repo.SeedCode {
-		seed = seedcode.Code(name)
+		seed = seedFor(name, cfg)
 	}
 	var r source.Repository
 	var seeding *source.RepositorySeed
@@ -112,6 +112,15 @@ func newRepository(stack awscdk.Stack, id, name string, cfg config.Config, repo 
 		GitConfig: &awssagemaker.CfnCodeRepository_GitConfigProperty{RepositoryUrl: url, Branch: jsii.String(repo.Branch)},
 	})
 	return r, seeding
+}
+
+// seedFor is the seed of the named repository: the ModelBuild seed carries the
+// project's pipeline instance types, as the defaults its pipeline.py declares.
+func seedFor(name string, cfg config.Config) source.SeedCode {
+	if name == seedcode.ModelBuild {
+		return seedcode.ModelBuildCode(cfg.ProcessingInstanceType, cfg.TrainingInstanceType)
+	}
+	return seedcode.Code(name)
 }
 
 // Environment is the project stack's explicit environment, nil when it is

@@ -42,7 +42,7 @@ var configurations = map[string]map[string]any{
 		"account": "111111111111", "region": "eu-west-1", "requireSeparateStageAccounts": "true",
 		"staging.account": "222222222222", "prod.account": "333333333333", "prod.hosting": "instance",
 		"prod.autoscaling.maxCapacity": "4", "bootstrapQualifier": "mlops1",
-		"prod.instanceType": "ml.g5.xlarge",
+		"prod.instanceType": "ml.g5.xlarge", "processingInstanceType": "ml.c5.2xlarge",
 	},
 	"sharedstageaccount": {
 		"account": "111111111111", "region": "eu-west-1",

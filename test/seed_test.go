@@ -19,8 +19,11 @@ import (
 
 // seedAssets maps each CodeCommit repository of the default synthesis to the asset
 // directory its seed commit is made from.
-func seedAssets(t *testing.T) map[string]string {
-	s := synthesizedConfig(t, "default")
+func seedAssets(t *testing.T) map[string]string { return seedAssetsOf(t, "default") }
+
+// seedAssetsOf is seedAssets for the named configuration.
+func seedAssetsOf(t *testing.T, config string) map[string]string {
+	s := synthesizedConfig(t, config)
 	tpl := s.templates["Project.template.json"]
 	out := map[string]string{}
 	for _, repo := range tpl.Resources("AWS::CodeCommit::Repository") {
@@ -155,4 +158,18 @@ func TestDeploySeedSynthesizesLikeTheApp(t *testing.T) {
 	require.NoError(t, err)
 	assert.Contains(t, string(mod), "github.com/sagemaker-mlops-cdk/mlops v")
 	assert.NotContains(t, string(mod), "replace", "a replace would break the seed outside this repository")
+}
+
+// The ModelBuild repository starts with the project's pipeline instance types as the
+// defaults pipeline.py declares (a configuration that sets one, and one that does not).
+func TestTheModelBuildSeedDeclaresTheProjectsInstanceTypes(t *testing.T) {
+	pipeline := func(config, repo string) string {
+		data, err := os.ReadFile(filepath.Join(seedAssetsOf(t, config)[repo], filepath.FromSlash(seedcode.PipelineFile)))
+		require.NoError(t, err)
+		return string(data)
+	}
+	custom := pipeline("multiaccount", "sagemaker-abalone-p-abalonedemo1-modelbuild")
+	assert.Contains(t, custom, `name="ProcessingInstanceType", default_value="ml.c5.2xlarge"`)
+	assert.Contains(t, custom, `name="TrainingInstanceType", default_value="ml.m5.xlarge"`)
+	assert.Contains(t, pipeline("default", "sagemaker-abalone-p-abalonedemo1-modelbuild"), `name="ProcessingInstanceType", default_value="ml.m5.xlarge"`)
 }

@@ -40,12 +40,14 @@ type ModelBuildProps struct {
 	Artifacts artifacts.IArtifactBucket
 	// Registry receives the model versions the SageMaker pipeline registers. Required.
 	Registry registry.IModelRegistry
-	// ProcessingInstanceType is the default of the SageMaker pipeline's
-	// ProcessingInstanceType parameter. Default: DefaultInstanceType.
+	// ProcessingInstanceType and TrainingInstanceType reach the build as
+	// PROCESSING_INSTANCE_TYPE and TRAINING_INSTANCE_TYPE, which ModelBuild
+	// repositories seeded before v0.2.0 pass to their pipeline as its parameters'
+	// defaults. (The seed of v0.2.0 on has the project's types written into its
+	// pipeline.py when it is seeded, see seedcode.ModelBuildCode, and reads neither.)
+	// Default: DefaultInstanceType.
 	ProcessingInstanceType string
-	// TrainingInstanceType is the default of the SageMaker pipeline's
-	// TrainingInstanceType parameter. Default: DefaultInstanceType.
-	TrainingInstanceType string
+	TrainingInstanceType   string
 	// LogRetention bounds how long build logs are kept. Default: three months.
 	LogRetention awslogs.RetentionDays
 	// BuildTimeout bounds one build, which waits for the SageMaker pipeline execution.

@@ -1,8 +1,10 @@
 """The pipeline definition, built against a local AWS emulator (no AWS account)."""
 
+import importlib.util
 import json
 import os
 import re
+import shutil
 import warnings
 
 import pytest
@@ -196,3 +198,28 @@ def test_building_the_pipeline_triggers_no_deprecation_warning_of_this_package(a
         abalone.get_pipeline(region=REGION, role=ROLE, default_bucket=BUCKET).definition()
     ours = [w for w in caught if issubclass(w.category, DeprecationWarning) and "/pipelines/" in w.filename]
     assert ours == []
+
+
+# The line the seed documents' walkthrough tells a data scientist to find in
+# pipeline.py ("find the line that sets the training instance type").
+WALKTHROUGH_LINE = 'training_instance_type = ParameterString(\n        name="TrainingInstanceType", default_value="ml.m5.xlarge"'
+
+
+def test_the_walkthroughs_change_of_the_training_instance_type_takes_effect(aws, tmp_path):
+    """Changing ml.m5.xlarge to ml.m5.large on that line, as the walkthrough says, is
+    what the next push's build runs with: the build passes no instance type."""
+    source = open(abalone.__file__).read()
+    assert source.count(WALKTHROUGH_LINE) == 1
+    for script in ("preprocess.py", "evaluate.py"):
+        shutil.copy(os.path.join(abalone.BASE_DIR, script), tmp_path / script)
+    edited = tmp_path / "pipeline.py"
+    edited.write_text(source.replace(WALKTHROUGH_LINE, WALKTHROUGH_LINE.replace("ml.m5.xlarge", "ml.m5.large")))
+    spec = importlib.util.spec_from_file_location("edited_pipeline", edited)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    with open(os.path.join(os.path.dirname(__file__), "..", "codebuild-buildspec.yml")) as f:
+        assert "instance_type" not in f.read(), "the build must not override the defaults written in pipeline.py"
+    p = module.get_pipeline(region=REGION, role=ROLE, default_bucket=BUCKET, pipeline_name="abalone-p-abalonedemo1")
+    params = {x["Name"]: x.get("DefaultValue") for x in json.loads(p.definition())["Parameters"]}
+    assert params["TrainingInstanceType"] == "ml.m5.large"
+    assert params["ProcessingInstanceType"] == "ml.m5.xlarge"

@@ -106,8 +106,8 @@ def get_pipeline(
     pipeline_name: str = "AbalonePipeline",
     model_package_group_name: str = "AbalonePackageGroup",
     base_job_prefix: str = "Abalone",
-    processing_instance_type: str = "ml.m5.xlarge",
-    training_instance_type: str = "ml.m5.xlarge",
+    processing_instance_type: Optional[str] = None,
+    training_instance_type: Optional[str] = None,
     kms_key: Optional[str] = None,
     cache_expire_after: str = "P30D",
     tags: Optional[List[dict]] = None,
@@ -121,12 +121,16 @@ def get_pipeline(
         pipeline_name: name of the SageMaker pipeline.
         model_package_group_name: the model registry group versions are registered in.
         base_job_prefix: S3 prefix of everything the pipeline writes.
-        processing_instance_type: default of the ProcessingInstanceType parameter.
-        training_instance_type: default of the TrainingInstanceType parameter.
+        processing_instance_type: replaces the default of the ProcessingInstanceType
+            parameter written below (e.g. from a notebook).
+        training_instance_type: replaces the default of the TrainingInstanceType
+            parameter written below.
         kms_key: KMS key that encrypts job outputs and volumes.
         cache_expire_after: ISO 8601 duration after which cached step results expire.
         tags: tags ({"Key": ..., "Value": ...}) of the jobs and the model versions.
     """
+    # The parameters below take the names of these two arguments.
+    processing_override, training_override = processing_instance_type, training_instance_type
     session = get_session(region, default_bucket)
     bucket = session.default_bucket()
     if role is None:
@@ -135,8 +139,19 @@ def get_pipeline(
         role = get_execution_role(session)
 
     processing_instance_count = ParameterInteger(name="ProcessingInstanceCount", default_value=1)
-    processing_instance = ParameterString(name="ProcessingInstanceType", default_value=processing_instance_type)
-    training_instance = ParameterString(name="TrainingInstanceType", default_value=training_instance_type)
+    # The instance types the pipeline runs with unless an execution says otherwise: the
+    # project's processingInstanceType and trainingInstanceType, written here when the
+    # repository was seeded. Change them here and push to change them for good.
+    processing_instance_type = ParameterString(
+        name="ProcessingInstanceType", default_value="ml.m5.xlarge"
+    )
+    training_instance_type = ParameterString(
+        name="TrainingInstanceType", default_value="ml.m5.xlarge"
+    )
+    if processing_override:
+        processing_instance_type = ParameterString(name="ProcessingInstanceType", default_value=processing_override)
+    if training_override:
+        training_instance_type = ParameterString(name="TrainingInstanceType", default_value=training_override)
     model_approval_status = ParameterString(name="ModelApprovalStatus", default_value="PendingManualApproval")
     input_data = ParameterString(name="InputDataUrl", default_value=default_input_data(region))
     mse_threshold = ParameterFloat(name="MseThreshold", default_value=6.0)
@@ -150,7 +165,7 @@ def get_pipeline(
     preprocessor = ScriptProcessor(
         image_uri=sklearn_image,
         command=["python3"],
-        instance_type=processing_instance,
+        instance_type=processing_instance_type,
         instance_count=processing_instance_count,
         base_job_name="{}-preprocess".format(base_job_prefix),
         sagemaker_session=session,
@@ -173,7 +188,7 @@ def get_pipeline(
     with project_role_checks_off():
         trainer = ModelTrainer(
             training_image=image_uri,
-            compute=Compute(instance_type=training_instance, instance_count=1, volume_kms_key_id=kms_key),
+            compute=Compute(instance_type=training_instance_type, instance_count=1, volume_kms_key_id=kms_key),
             output_data_config=OutputDataConfig(s3_output_path="s3://{}/{}/AbaloneTrain".format(bucket, base_job_prefix), kms_key_id=kms_key),
             stopping_condition=StoppingCondition(max_runtime_in_seconds=TRAINING_MAX_RUNTIME_SECONDS),
             hyperparameters=HYPERPARAMETERS,
@@ -197,7 +212,7 @@ def get_pipeline(
     evaluator = ScriptProcessor(
         image_uri=image_uri,
         command=["python3"],
-        instance_type=processing_instance,
+        instance_type=processing_instance_type,
         instance_count=1,
         base_job_name="{}-evaluate".format(base_job_prefix),
         sagemaker_session=session,
@@ -268,8 +283,8 @@ def get_pipeline(
         name=pipeline_name,
         parameters=[
             processing_instance_count,
-            processing_instance,
-            training_instance,
+            processing_instance_type,
+            training_instance_type,
             model_approval_status,
             input_data,
             mse_threshold,
