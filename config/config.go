@@ -136,6 +136,12 @@ type Stage struct {
 	DataCapture                   bool
 	DataCaptureSamplingPercentage int
 	DataCapturePrefix             string
+	// Deployment is how SageMaker updates the stage's endpoint to a new version: keys
+	// `<stage>.deployment.<field>`, each named after its endpoint.Deployment field
+	// (`strategy`, `canaryInstances`, `linearStepInstances`, `bakeSeconds`,
+	// `terminationWaitSeconds`, `maxExecutionSeconds`, `alarm5xxErrors`,
+	// `alarmModelLatencyMs`).
+	Deployment endpoint.Deployment
 }
 
 // TestGate configures the staging test gate.
@@ -213,11 +219,15 @@ func Default() Config {
 
 // DefaultStage is the original template's endpoint of a stage: one ml.m5.large
 // instance, capturing 100% of requests in staging and 80% in prod, into
-// `datacapture-<stage>`.
+// `datacapture-<stage>`; updated with endpoint.DefaultDeployment's guardrails, except
+// that staging does not bake: the test gate runs on the new fleet right after the
+// update and decides, and a bake would only delay it.
 func DefaultStage(name project.Stage) Stage {
-	sampling := 100
+	sampling, deployment := 100, endpoint.DefaultDeployment()
 	if name == project.Prod {
 		sampling = 80
+	} else {
+		deployment.BakeSeconds = 0
 	}
 	return Stage{
 		Hosting:                       Instances,
@@ -230,6 +240,7 @@ func DefaultStage(name project.Stage) Stage {
 		DataCapture:                   true,
 		DataCaptureSamplingPercentage: sampling,
 		DataCapturePrefix:             endpoint.DefaultCapturePrefix(name),
+		Deployment:                    deployment,
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/sagemaker-mlops-cdk/mlops/constructs/endpoint"
 	"github.com/sagemaker-mlops-cdk/mlops/constructs/project"
 	"github.com/sagemaker-mlops-cdk/mlops/internal/testutil"
 )
@@ -227,6 +228,30 @@ func TestStageRulesThatInvolveSeveralKeys(t *testing.T) {
 			`prod.autoscaling is invalid: maximum capacity 2 must be at least the minimum capacity 4`},
 		{map[string]any{"staging.instanceCount": "5", "staging.autoscaling.maxCapacity": "3"},
 			`staging.autoscaling is invalid: initial instance count 5 must be between the minimum 1 and maximum 3 capacity`},
+		// Deployment guardrails: every key, and every combination SageMaker rejects.
+		{map[string]any{"prod.deployment.strategy": "blueGreen"},
+			`prod.deployment.strategy "blueGreen" is invalid: must be one of auto, allAtOnce, canary, linear`},
+		{map[string]any{"prod.deployment.bakeSeconds": "3601"}, `prod.deployment.bakeSeconds "3601" is invalid: must be between 0 and 3600`},
+		{map[string]any{"prod.deployment.bakeSeconds": "ten"}, `prod.deployment.bakeSeconds "ten" is invalid: must be a whole number`},
+		{map[string]any{"staging.deployment.terminationWaitSeconds": "-1"}, `staging.deployment.terminationWaitSeconds "-1" is invalid: must be between 0 and 3600`},
+		{map[string]any{"prod.deployment.alarm5xxErrors": "-3"}, `prod.deployment.alarm5xxErrors "-3" is invalid: must be between 0 and 100000`},
+		{map[string]any{"prod.deployment.alarmModelLatencyMs": "90000"}, `prod.deployment.alarmModelLatencyMs "90000" is invalid: must be between 0 and 60000`},
+		{map[string]any{"prod.deployment.canaryInstances": "-1"}, `prod.deployment.canaryInstances "-1" is invalid: must be between 0 and 100`},
+		{map[string]any{"prod.deployment.linearStepInstances": "101"}, `prod.deployment.linearStepInstances "101" is invalid: must be between 0 and 100`},
+		{map[string]any{"prod.deployment.strategy": "canary"},
+			`prod.deployment.canaryInstances "1" is invalid: must be at most 50 % of the variant's fewest instances (1): none with fewer than 2 instances, use allAtOnce or more instances`},
+		{map[string]any{"prod.deployment.strategy": "canary", "prod.instanceCount": "3", "prod.deployment.canaryInstances": "2"},
+			`prod.deployment.canaryInstances "2" is invalid: must be at most 50 % of the variant's fewest instances (3): 1 to 1`},
+		{map[string]any{"prod.deployment.strategy": "linear", "prod.instanceCount": "2", "prod.autoscaling.minCapacity": "2", "prod.autoscaling.maxCapacity": "12"},
+			`prod.deployment.linearStepInstances "1" is invalid: must be 10 % to 50 % of the variant's instances (2 to 12): none for 2 to 12 instances, use canary or allAtOnce, or narrow the autoscaling bounds`},
+		{map[string]any{"staging.hosting": "serverless", "staging.dataCapture.enabled": "false", "staging.deployment.strategy": "linear"},
+			`staging.deployment.strategy "linear" is invalid: shifts traffic by instances, and a serverless endpoint has none: use allAtOnce or auto`},
+		{map[string]any{"prod.instanceType": "ml.inf1.xlarge", "prod.instanceCount": "2", "prod.deployment.strategy": "canary"},
+			`prod.deployment.strategy "canary" is invalid: is ignored by SageMaker on Inf1 instances (ml.inf1.xlarge)`},
+		{map[string]any{"prod.deployment.maxExecutionSeconds": "28801"},
+			`prod.deployment.maxExecutionSeconds "28801" is invalid: must be between 600 and 28800, or 0 for the waits plus 1800`},
+		{map[string]any{"prod.deployment.maxExecutionSeconds": "600", "prod.deployment.terminationWaitSeconds": "60"},
+			`prod.deployment.maxExecutionSeconds "600" is invalid: must be longer than the update's waits, 660 s (1 × 600 s of bake and 60 s of termination wait)`},
 	}
 	for _, tc := range cases {
 		_, err := Parse(tc.context)
@@ -253,6 +278,25 @@ func TestStageDefaultsAreTheOriginals(t *testing.T) {
 	}
 	assert.Equal(t, 100, cfg.Staging.DataCaptureSamplingPercentage)
 	assert.Equal(t, 80, cfg.Prod.DataCaptureSamplingPercentage)
+}
+
+func TestDeploymentDefaultsBakeProdAndLetTheTestGateDecideStaging(t *testing.T) {
+	cfg := Default()
+	assert.Equal(t, endpoint.DefaultDeployment(), cfg.Prod.Deployment)
+	assert.Equal(t, endpoint.Auto, cfg.Prod.Deployment.Strategy)
+	assert.Equal(t, 600, cfg.Prod.Deployment.BakeSeconds)
+	assert.Equal(t, 0, cfg.Staging.Deployment.BakeSeconds, "the test gate judges staging")
+	assert.Equal(t, endpoint.Auto, cfg.Staging.Deployment.Strategy)
+
+	st, err := ParseStage(project.Identity{Name: "churn", ID: "p-0a1b2c3d4e5f"}, "prod", map[string]any{
+		"instanceCount": 4.0, "deployment.strategy": "linear", "deployment.bakeSeconds": 120.0, "deployment.alarmModelLatencyMs": 300.0,
+	})
+	require.NoError(t, err)
+	d := st.EndpointDeployment()
+	assert.Equal(t, endpoint.Linear, d.Strategy)
+	assert.Equal(t, 120, d.BakeSeconds)
+	assert.Equal(t, 300, d.AlarmModelLatencyMs)
+	assert.Equal(t, 1, d.Alarm5xxErrors, "the other keys keep their defaults")
 }
 
 func TestParseStageReadsADeployRepositoryStageFile(t *testing.T) {

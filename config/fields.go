@@ -178,6 +178,11 @@ func optional(rule func(string) error) func(string) error {
 	}
 }
 
+// anyString and anyInt accept every value of a key whose rule involves other keys,
+// checked once all are read.
+func anyString(string) error { return nil }
+func anyInt(int) error       { return nil }
+
 func intRange(lo, hi int) func(int) error {
 	return func(n int) error {
 		if n < lo || n > hi {

@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/sagemaker-mlops-cdk/mlops/constructs/endpoint"
 	"github.com/sagemaker-mlops-cdk/mlops/constructs/project"
@@ -29,7 +30,33 @@ func stageFields(prefix string, stage func(*Config) *Stage) []field {
 		boolField(prefix+"dataCapture.enabled", func(c *Config) *bool { return &stage(c).DataCapture }),
 		intField(prefix+"dataCapture.samplingPercentage", n(func(st *Stage) *int { return &st.DataCaptureSamplingPercentage }), endpoint.CheckSamplingPercentage),
 		stringField(prefix+"dataCapture.prefix", s(func(st *Stage) *string { return &st.DataCapturePrefix }), endpoint.CheckCapturePrefix),
+		// The deployment's rules involve the fleet: Stage.problems checks them.
+		stringField(prefix+"deployment.strategy", s(func(st *Stage) *string { return (*string)(&st.Deployment.Strategy) }), anyString),
+		intField(prefix+"deployment.canaryInstances", n(func(st *Stage) *int { return &st.Deployment.CanaryInstances }), anyInt),
+		intField(prefix+"deployment.linearStepInstances", n(func(st *Stage) *int { return &st.Deployment.LinearStepInstances }), anyInt),
+		intField(prefix+"deployment.bakeSeconds", n(func(st *Stage) *int { return &st.Deployment.BakeSeconds }), anyInt),
+		intField(prefix+"deployment.terminationWaitSeconds", n(func(st *Stage) *int { return &st.Deployment.TerminationWaitSeconds }), anyInt),
+		intField(prefix+"deployment.maxExecutionSeconds", n(func(st *Stage) *int { return &st.Deployment.MaxExecutionSeconds }), anyInt),
+		intField(prefix+"deployment.alarm5xxErrors", n(func(st *Stage) *int { return &st.Deployment.Alarm5xxErrors }), anyInt),
+		intField(prefix+"deployment.alarmModelLatencyMs", n(func(st *Stage) *int { return &st.Deployment.AlarmModelLatencyMs }), anyInt),
 	}
+}
+
+// deploymentKey is the key of a field of endpoint.Deployment below a stage, e.g.
+// `prod.deployment.bakeSeconds` for BakeSeconds.
+func deploymentKey(stage project.Stage, field string) string {
+	return string(stage) + ".deployment." + strings.ToLower(field[:1]) + field[1:]
+}
+
+// fleet is the range of instances the stage's endpoint may have.
+func (st Stage) fleet() endpoint.Fleet {
+	switch {
+	case st.Hosting == Serverless:
+		return endpoint.Fleet{Serverless: true}
+	case st.AutoscalingMaxCapacity > 0:
+		return endpoint.Fleet{Fewest: st.AutoscalingMinCapacity, Most: st.AutoscalingMaxCapacity, InstanceType: st.InstanceType}
+	}
+	return endpoint.Fleet{Fewest: st.InstanceCount, Most: st.InstanceCount, InstanceType: st.InstanceType}
 }
 
 // problems reports the rules of a stage that involve more than one key.
@@ -39,6 +66,9 @@ func (st Stage) problems(name project.Stage, p project.Identity) []string {
 		if err := endpoint.CheckEndpointName(p.Longest().EndpointName(name)); err != nil {
 			out = append(out, fmt.Sprintf("projectName %q with stage %s %v", p.Name, name, err))
 		}
+	}
+	for _, e := range st.Deployment.Check(st.fleet()) {
+		out = append(out, fmt.Sprintf("%s %q is invalid: %v", deploymentKey(name, e.Field), fmt.Sprint(e.Value), e.Err))
 	}
 	if st.Hosting == Serverless {
 		if st.DataCapture {
@@ -81,6 +111,13 @@ func (st Stage) EndpointHosting() (*endpoint.InstanceHosting, *endpoint.Serverle
 		}
 	}
 	return instance, nil, capture
+}
+
+// EndpointDeployment returns the stage's deployment as the endpoint construct's
+// props.
+func (st Stage) EndpointDeployment() *endpoint.Deployment {
+	d := st.Deployment
+	return &d
 }
 
 // ParseStage reads one stage's settings (staging or prod) from a map keyed like the

@@ -1,6 +1,7 @@
 package stacks_test
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -83,4 +84,56 @@ func TestAppEndpointStacksTakeStageSettingsAndTheModelFromContext(t *testing.T) 
 	target := prod.One(t, "AWS::ApplicationAutoScaling::ScalableTarget").Properties
 	assert.Equal(t, []float64{2, 8}, []float64{target["MinCapacity"].(float64), target["MaxCapacity"].(float64)})
 	assert.Equal(t, 250.0, prod.One(t, "AWS::ApplicationAutoScaling::ScalingPolicy").Properties["TargetTrackingScalingPolicyConfiguration"].(map[string]any)["TargetValue"])
+}
+
+// The deploy pipeline's deployment role may do to the endpoints' rollback alarms what
+// CloudFormation's AWS::CloudWatch::Alarm handlers do (cfn-lint ships their
+// permissions), in the `cdk deploy` project and in a Studio project (whose name may
+// hold capitals, which alarm ARNs keep), and may not touch other alarms.
+func TestTheDeploymentRoleManagesTheRollbackAlarmsAsCloudFormationDoes(t *testing.T) {
+	schema := testutil.ResourceSchemas(t)["AWS::CloudWatch::Alarm"]
+	staging, prod := endpointTemplates(t, nil)
+	studio := studioTemplates(t, nil).templates[codeCommitTemplate]
+	for name, c := range map[string]struct {
+		project testutil.Template
+		nameID  string
+	}{"cdk deploy": {defaultTemplate(t), "abalone-p-abalonedemo1"}, "Studio": {studio, "Churn-Model-p-0a1b2c3d4e5f"}} {
+		statements := c.project.RoleStatements(deploymentRole(t, c.project))
+		fill := testutil.Filler(sampleProject)
+		alarm := func(n string) string { return "arn:aws:cloudwatch:eu-west-1:111111111111:alarm:" + n }
+		for _, ep := range []testutil.Template{staging, prod} {
+			alarms := ep.Resources("AWS::CloudWatch::Alarm")
+			require.Len(t, alarms, 2)
+			for _, a := range alarms {
+				// The app's endpoint stacks are the abalone project's: name the alarm after c's.
+				n := strings.Replace(a.Properties["AlarmName"].(string), "abalone-p-abalonedemo1", c.nameID, 1)
+				for _, handler := range []string{"create", "read", "update", "delete"} {
+					for _, action := range schema.Permissions[handler] {
+						assert.True(t, testutil.Allows(statements, fill, action, alarm(n), nil), "%s: %s %s on %s", name, handler, action, n)
+					}
+				}
+			}
+		}
+		assert.False(t, testutil.Allows(statements, fill, "cloudwatch:DeleteAlarms", alarm("other-p-otherproject-prod-5xx-errors"), nil), name)
+		assert.False(t, testutil.Allows(statements, fill, "cloudwatch:DeleteAlarms", alarm(c.nameID+"-dev-5xx-errors"), nil), "%s: only the pipeline's stages", name)
+	}
+}
+
+// Every endpoint stack rolls a bad update back on its own alarms; prod bakes each
+// traffic step, staging leaves the judgement to the test gate.
+func TestAppEndpointStacksRollBackOnTheirAlarms(t *testing.T) {
+	staging, prod := endpointTemplates(t, nil)
+	for stage, c := range map[string]struct {
+		tpl  testutil.Template
+		bake float64
+	}{"staging": {staging, 0}, "prod": {prod, 600}} {
+		cfg := c.tpl.One(t, "AWS::SageMaker::Endpoint").Properties["DeploymentConfig"].(map[string]any)
+		routing := cfg["BlueGreenUpdatePolicy"].(map[string]any)["TrafficRoutingConfiguration"].(map[string]any)
+		assert.Equal(t, c.bake, routing["WaitIntervalInSeconds"], stage)
+		var names []string
+		for _, a := range cfg["AutoRollbackConfiguration"].(map[string]any)["Alarms"].([]any) {
+			names = append(names, c.tpl.Resource(t, a.(map[string]any)["AlarmName"].(map[string]any)["Ref"].(string)).Properties["AlarmName"].(string))
+		}
+		assert.Equal(t, []string{"abalone-p-abalonedemo1-" + stage + "-5xx-errors", "abalone-p-abalonedemo1-" + stage + "-model-latency"}, names)
+	}
 }

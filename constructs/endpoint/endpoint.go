@@ -1,7 +1,9 @@
 // Package endpoint provides a SageMaker real-time endpoint that serves a version of the
 // project's model registry: the model created from the model package, its execution
 // role, the endpoint configuration (instance or serverless hosting, data capture,
-// encryption), the endpoint named `<name>-<id>-<stage>`, and optional autoscaling.
+// encryption), the endpoint named `<name>-<id>-<stage>` with its deployment guardrails
+// (a blue/green update policy and the alarms that roll it back), and optional
+// autoscaling.
 package endpoint
 
 import (
@@ -11,6 +13,7 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsapplicationautoscaling"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssagemaker"
@@ -56,6 +59,10 @@ type EndpointProps struct {
 	// Instance types with NVMe instance storage (see HasInstanceStorage) have no volume
 	// to encrypt: their hardware encrypts the storage, and no key is set.
 	StorageKey awskms.IKey
+	// Deployment is how SageMaker updates the endpoint to a new model or configuration.
+	// Default: DefaultDeployment, the safest strategy the fleet allows with a bake of
+	// every step and auto-rollback.
+	Deployment *Deployment
 	// TesterRoleArn is the role of a test gate that invokes the endpoint from another
 	// account. The endpoint then gets the role TesterRoleName, which only that role may
 	// assume, and which may only describe and invoke this endpoint. Default: none.
@@ -114,6 +121,8 @@ type Endpoint struct {
 	Model    awssagemaker.CfnModel
 	Config   awssagemaker.CfnEndpointConfig
 	Resource awssagemaker.CfnEndpoint
+	// RollbackAlarms are the alarms that roll an update back (see RollbackAlarmNames).
+	RollbackAlarms []awscloudwatch.Alarm
 }
 
 // NewEndpoint creates the endpoint. It panics, naming the prop, when the props are
@@ -128,9 +137,11 @@ func NewEndpoint(scope constructs.Construct, id string, props *EndpointProps) *E
 	role := newModelRole(c, p, name)
 	model := newModel(c, p, role)
 	config := newEndpointConfig(c, p, model)
+	alarms := newRollbackAlarms(c, p, name, role)
 	endpoint := awssagemaker.NewCfnEndpoint(c, jsii.String("Endpoint"), &awssagemaker.CfnEndpointProps{
 		EndpointName:       jsii.String(name),
 		EndpointConfigName: config.AttrEndpointConfigName(),
+		DeploymentConfig:   deploymentConfig(*p.Deployment, alarms),
 	})
 	if p.Instance != nil && p.Instance.Autoscaling != nil {
 		addAutoscaling(c, endpoint, name, p.Instance.Autoscaling)
@@ -138,7 +149,7 @@ func NewEndpoint(scope constructs.Construct, id string, props *EndpointProps) *E
 	if p.TesterRoleArn != "" {
 		addTesterRole(c, p, name)
 	}
-	return &Endpoint{Construct: c, Name: name, Role: role, Model: model, Config: config, Resource: endpoint}
+	return &Endpoint{Construct: c, Name: name, Role: role, Model: model, Config: config, Resource: endpoint, RollbackAlarms: alarms}
 }
 
 // newModelRole creates the model's execution role: it reads the model artifacts,
@@ -353,7 +364,26 @@ func normalize(props *EndpointProps) EndpointProps {
 		}
 		p.DataCapture = &d
 	}
+	d := DefaultDeployment()
+	if p.Deployment != nil {
+		d = *p.Deployment
+	}
+	if len(d.Check(p.fleet())) == 0 {
+		d = d.withDefaults(p.fleet())
+	}
+	p.Deployment = &d
 	return p
+}
+
+// fleet is the range of instances the endpoint's variant may have.
+func (p EndpointProps) fleet() Fleet {
+	if p.Instance == nil {
+		return Fleet{Serverless: true}
+	}
+	if a := p.Instance.Autoscaling; a != nil {
+		return Fleet{Fewest: a.MinCapacity, Most: a.MaxCapacity, InstanceType: p.Instance.InstanceType}
+	}
+	return Fleet{Fewest: p.Instance.InitialInstanceCount, Most: p.Instance.InitialInstanceCount, InstanceType: p.Instance.InstanceType}
 }
 
 // validate reports every invalid or inconsistent prop, naming it.
@@ -401,6 +431,9 @@ func (p EndpointProps) validate() error {
 	if d := p.DataCapture; d != nil {
 		add("DataCapture.SamplingPercentage", d.SamplingPercentage, CheckSamplingPercentage(d.SamplingPercentage))
 		add("DataCapture.Prefix", fmt.Sprintf("%q", d.Prefix), CheckCapturePrefix(d.Prefix))
+	}
+	for _, e := range p.Deployment.Check(p.fleet()) {
+		add("Deployment."+e.Field, e.Value, e.Err)
 	}
 	if len(problems) > 0 {
 		return fmt.Errorf("invalid endpoint %q:\n  %s", p.Stage, strings.Join(problems, "\n  "))

@@ -109,6 +109,89 @@ func TestHostingCaptureAndAutoscaling(t *testing.T) {
 	assert.NotNil(t, gpu["DataCaptureConfig"].(map[string]any)["KmsKeyId"], "captured data is still encrypted with the project key")
 }
 
+// deployment is the blue/green update policy of the template's endpoint, and the
+// names of its rollback alarms.
+func deployment(t *testing.T, tpl testutil.Template) (map[string]any, []string) {
+	t.Helper()
+	cfg := tpl.One(t, "AWS::SageMaker::Endpoint").Properties["DeploymentConfig"].(map[string]any)
+	var alarms []string
+	for _, a := range cfg["AutoRollbackConfiguration"].(map[string]any)["Alarms"].([]any) {
+		ref := a.(map[string]any)["AlarmName"].(map[string]any)["Ref"].(string)
+		alarms = append(alarms, tpl.Resource(t, ref).Properties["AlarmName"].(string))
+	}
+	return cfg["BlueGreenUpdatePolicy"].(map[string]any), alarms
+}
+
+func TestDeploymentGuardrails(t *testing.T) {
+	tpls := synth(t, map[string]*endpoint.EndpointProps{
+		"Default": {Project: demo, Stage: "staging", ModelPackageArn: jsii.String(packageArn)},
+		"Scaled": {Project: demo, Stage: "prod", ModelPackageArn: jsii.String(packageArn),
+			Instance: &endpoint.InstanceHosting{InitialInstanceCount: 2, Autoscaling: &endpoint.Autoscaling{MinCapacity: 2, MaxCapacity: 6}}},
+		"Linear": {Project: demo, Stage: "prod", ModelPackageArn: jsii.String(packageArn),
+			Instance: &endpoint.InstanceHosting{InitialInstanceCount: 4},
+			Deployment: &endpoint.Deployment{Strategy: endpoint.Linear, LinearStepInstances: 1, BakeSeconds: 60, TerminationWaitSeconds: 120,
+				Alarm5xxErrors: 5, AlarmModelLatencyMs: 250}},
+		"Serverless": {Project: demo, Stage: "dev", ModelPackageArn: jsii.String(packageArn), Serverless: &endpoint.ServerlessHosting{}},
+	})
+
+	// One instance: auto is all at once, baked ten minutes, with rollback, and time
+	// to provision on top of the waits.
+	policy, alarms := deployment(t, tpls["Default"])
+	assert.Equal(t, map[string]any{"Type": "ALL_AT_ONCE", "WaitIntervalInSeconds": 600.0}, policy["TrafficRoutingConfiguration"])
+	assert.Equal(t, 0.0, policy["TerminationWaitInSeconds"])
+	assert.Equal(t, 2400.0, policy["MaximumExecutionTimeoutInSeconds"])
+	assert.Equal(t, endpoint.RollbackAlarmNames("abalone-p-abalonedemo1-staging"), alarms)
+	assert.Equal(t, []string{"abalone-p-abalonedemo1-staging-5xx-errors", "abalone-p-abalonedemo1-staging-model-latency"}, alarms)
+
+	errors := tpls["Default"].Named(t, "AWS::CloudWatch::Alarm", "AlarmName", alarms[0]).Properties
+	dims := []any{map[string]any{"Name": "EndpointName", "Value": "abalone-p-abalonedemo1-staging"}, map[string]any{"Name": "VariantName", "Value": "AllTraffic"}}
+	assert.Equal(t, "AWS/SageMaker", errors["Namespace"])
+	assert.Equal(t, "Invocation5XXErrors", errors["MetricName"])
+	assert.Equal(t, dims, errors["Dimensions"])
+	assert.Equal(t, "Sum", errors["Statistic"])
+	assert.Equal(t, 60.0, errors["Period"])
+	assert.Equal(t, 1.0, errors["Threshold"])
+	assert.Equal(t, "GreaterThanOrEqualToThreshold", errors["ComparisonOperator"])
+	assert.Equal(t, "notBreaching", errors["TreatMissingData"], "no traffic is no failure")
+	latency := tpls["Default"].Named(t, "AWS::CloudWatch::Alarm", "AlarmName", alarms[1]).Properties
+	assert.Equal(t, "ModelLatency", latency["MetricName"])
+	assert.Equal(t, dims, latency["Dimensions"])
+	assert.Equal(t, "p99", latency["ExtendedStatistic"])
+	assert.Equal(t, 1e6, latency["Threshold"], "ModelLatency is in microseconds")
+	assert.Equal(t, 3.0, latency["EvaluationPeriods"])
+	assert.Equal(t, 2.0, latency["DatapointsToAlarm"])
+
+	// SageMaker describes the alarms with the model's role: it may describe those two.
+	var describe []testutil.Statement
+	for _, st := range tpls["Default"].AllStatements() {
+		if st.HasAction("cloudwatch:DescribeAlarms") {
+			describe = append(describe, st)
+		}
+	}
+	require.Len(t, describe, 1)
+	assert.ElementsMatch(t, []string{"${EndpointErrors5xxAlarmD58EF493.Arn}", "${EndpointModelLatencyAlarm4F672072.Arn}"}, describe[0].Resources)
+
+	// Autoscaled between 2 and 6: auto is a canary of one instance, baked twice.
+	policy, _ = deployment(t, tpls["Scaled"])
+	assert.Equal(t, map[string]any{"Type": "CANARY", "WaitIntervalInSeconds": 600.0,
+		"CanarySize": map[string]any{"Type": "INSTANCE_COUNT", "Value": 1.0}}, policy["TrafficRoutingConfiguration"])
+	assert.Equal(t, 3000.0, policy["MaximumExecutionTimeoutInSeconds"])
+
+	// Linear steps of one of four instances: four bakes and the termination wait.
+	policy, alarms = deployment(t, tpls["Linear"])
+	assert.Equal(t, map[string]any{"Type": "LINEAR", "WaitIntervalInSeconds": 60.0,
+		"LinearStepSize": map[string]any{"Type": "INSTANCE_COUNT", "Value": 1.0}}, policy["TrafficRoutingConfiguration"])
+	assert.Equal(t, 120.0, policy["TerminationWaitInSeconds"])
+	assert.Equal(t, float64(4*60+120+endpoint.DefaultProvisioningSeconds), policy["MaximumExecutionTimeoutInSeconds"])
+	assert.Equal(t, 5.0, tpls["Linear"].Named(t, "AWS::CloudWatch::Alarm", "AlarmName", alarms[0]).Properties["Threshold"])
+	assert.Equal(t, 250000.0, tpls["Linear"].Named(t, "AWS::CloudWatch::Alarm", "AlarmName", alarms[1]).Properties["Threshold"])
+
+	// Serverless: all at once, still baked and guarded.
+	policy, alarms = deployment(t, tpls["Serverless"])
+	assert.Equal(t, map[string]any{"Type": "ALL_AT_ONCE", "WaitIntervalInSeconds": 600.0}, policy["TrafficRoutingConfiguration"])
+	assert.Len(t, alarms, 2)
+}
+
 func TestInstanceStorageIsKnownByFamily(t *testing.T) {
 	for typ, want := range map[string]bool{
 		"ml.m5.large": false, "ml.c5.xlarge": false, "ml.c5n.xlarge": false, "ml.p3.2xlarge": false, "ml.inf2.xlarge": false, "ml.g4.xlarge": false,
@@ -172,6 +255,40 @@ func TestInvalidPropsPanicNamingTheProp(t *testing.T) {
 		{"autoscaling target", func(p *endpoint.EndpointProps) {
 			p.Instance = &endpoint.InstanceHosting{InitialInstanceCount: 1, Autoscaling: &endpoint.Autoscaling{MinCapacity: 1, MaxCapacity: 2, TargetInvocationsPerInstance: -5}}
 		}, "target invocations per instance -5 must be at least 1"},
+		{"strategy", func(p *endpoint.EndpointProps) { p.Deployment = &endpoint.Deployment{Strategy: "blue"} }, `EndpointProps.Deployment.Strategy blue: must be one of auto, allAtOnce, canary, linear`},
+		{"bake above an hour", func(p *endpoint.EndpointProps) { p.Deployment = &endpoint.Deployment{BakeSeconds: 3601} }, "EndpointProps.Deployment.BakeSeconds 3601: must be between 0 and 3600"},
+		{"negative termination wait", func(p *endpoint.EndpointProps) { p.Deployment = &endpoint.Deployment{TerminationWaitSeconds: -1} }, "EndpointProps.Deployment.TerminationWaitSeconds -1: must be between 0 and 3600"},
+		{"latency budget above the invocation timeout", func(p *endpoint.EndpointProps) { p.Deployment = &endpoint.Deployment{AlarmModelLatencyMs: 60001} }, "EndpointProps.Deployment.AlarmModelLatencyMs 60001: must be between 0 and 60000"},
+		{"negative 5xx threshold", func(p *endpoint.EndpointProps) { p.Deployment = &endpoint.Deployment{Alarm5xxErrors: -1} }, "EndpointProps.Deployment.Alarm5xxErrors -1: must be between 0 and 100000"},
+		{"canary on one instance", func(p *endpoint.EndpointProps) { p.Deployment = &endpoint.Deployment{Strategy: endpoint.Canary} }, "EndpointProps.Deployment.CanaryInstances 1: must be at most 50 % of the variant's fewest instances (1): none with fewer than 2 instances"},
+		{"canary above half the autoscaled minimum", func(p *endpoint.EndpointProps) {
+			p.Instance = &endpoint.InstanceHosting{InitialInstanceCount: 4, Autoscaling: &endpoint.Autoscaling{MinCapacity: 3, MaxCapacity: 8}}
+			p.Deployment = &endpoint.Deployment{Strategy: endpoint.Canary, CanaryInstances: 2}
+		}, "EndpointProps.Deployment.CanaryInstances 2: must be at most 50 % of the variant's fewest instances (3): 1 to 1"},
+		{"linear step below a tenth of the largest fleet", func(p *endpoint.EndpointProps) {
+			p.Instance = &endpoint.InstanceHosting{InitialInstanceCount: 4, Autoscaling: &endpoint.Autoscaling{MinCapacity: 4, MaxCapacity: 20}}
+			p.Deployment = &endpoint.Deployment{Strategy: endpoint.Linear, LinearStepInstances: 1}
+		}, "EndpointProps.Deployment.LinearStepInstances 1: must be 10 % to 50 % of the variant's instances (4 to 20): 2 to 2"},
+		{"linear on bounds too wide", func(p *endpoint.EndpointProps) {
+			p.Instance = &endpoint.InstanceHosting{InitialInstanceCount: 2, Autoscaling: &endpoint.Autoscaling{MinCapacity: 2, MaxCapacity: 30}}
+			p.Deployment = &endpoint.Deployment{Strategy: endpoint.Linear}
+		}, "none for 2 to 30 instances, use canary or allAtOnce, or narrow the autoscaling bounds"},
+		{"canary on serverless", func(p *endpoint.EndpointProps) {
+			p.Serverless, p.Instance = &endpoint.ServerlessHosting{}, nil
+			p.Deployment = &endpoint.Deployment{Strategy: endpoint.Canary}
+		}, "EndpointProps.Deployment.Strategy canary: shifts traffic by instances, and a serverless endpoint has none: use allAtOnce or auto"},
+		{"linear on inf1", func(p *endpoint.EndpointProps) {
+			p.Instance = &endpoint.InstanceHosting{InstanceType: "ml.inf1.xlarge", InitialInstanceCount: 4}
+			p.Deployment = &endpoint.Deployment{Strategy: endpoint.Linear}
+		}, "EndpointProps.Deployment.Strategy linear: is ignored by SageMaker on Inf1 instances (ml.inf1.xlarge)"},
+		{"timeout outside SageMaker's range", func(p *endpoint.EndpointProps) { p.Deployment = &endpoint.Deployment{MaxExecutionSeconds: 300} }, "EndpointProps.Deployment.MaxExecutionSeconds 300: must be between 600 and 28800, or 0 for the waits plus 1800"},
+		{"timeout shorter than the waits", func(p *endpoint.EndpointProps) {
+			p.Deployment = &endpoint.Deployment{BakeSeconds: 600, TerminationWaitSeconds: 300, MaxExecutionSeconds: 900}
+		}, "EndpointProps.Deployment.MaxExecutionSeconds 900: must be longer than the update's waits, 900 s (1 × 600 s of bake and 300 s of termination wait)"},
+		{"linear waits beyond SageMaker's longest timeout", func(p *endpoint.EndpointProps) {
+			p.Instance = &endpoint.InstanceHosting{InitialInstanceCount: 10}
+			p.Deployment = &endpoint.Deployment{Strategy: endpoint.Linear, LinearStepInstances: 1, BakeSeconds: 3600}
+		}, "EndpointProps.Deployment.MaxExecutionSeconds 28800: must be longer than the update's waits, 36000 s (10 × 3600 s of bake"},
 		{"capture prefix too long", func(p *endpoint.EndpointProps) {
 			p.DataCapture = &endpoint.DataCapture{SamplingPercentage: 5, Prefix: strings.Repeat("a", 513)}
 		}, `EndpointProps.DataCapture.Prefix "aaaa`},

@@ -98,6 +98,38 @@ func TestBuildSynthesizesBothStagesForTheNewestApprovedVersion(t *testing.T) {
 		assert.Equal(t, "abalone-p-abalonedemo1-"+lower, tpl.one(t, "AWS::SageMaker::Endpoint")["EndpointName"])
 		capture := tpl.one(t, "AWS::SageMaker::EndpointConfig")["DataCaptureConfig"].(map[string]any)
 		assert.Equal(t, sampling, capture["InitialSamplingPercentage"], "from %s-config.json", lower)
+		routing := tpl.one(t, "AWS::SageMaker::Endpoint")["DeploymentConfig"].(map[string]any)["BlueGreenUpdatePolicy"].(map[string]any)["TrafficRoutingConfiguration"]
+		bake := map[string]float64{"Staging": 0, "Prod": 600}[stage]
+		assert.Equal(t, map[string]any{"Type": "ALL_AT_ONCE", "WaitIntervalInSeconds": bake}, routing, "from %s-config.json", lower)
+	}
+}
+
+// A stage file's deployment settings that SageMaker would reject fail the build,
+// naming the file, the key, the value and what is allowed.
+func TestBadDeploymentSettingsFailTheBuild(t *testing.T) {
+	s := motoserver.Shared(t)
+	cases := []struct{ prod, want string }{
+		{`{"deployment.strategy": "canary"}`, `prod.deployment.canaryInstances "1" is invalid: must be at most 50 % of the variant's fewest instances (1)`},
+		{`{"deployment.strategy": "rolling"}`, `prod.deployment.strategy "rolling" is invalid: must be one of auto, allAtOnce, canary, linear`},
+		{`{"deployment.bakeSeconds": 4000}`, `prod.deployment.bakeSeconds "4000" is invalid: must be between 0 and 3600`},
+		{`{"deployment.bakeSeconds": 600, "deployment.terminationWaitSeconds": 300, "deployment.maxExecutionSeconds": 700}`,
+			`prod.deployment.maxExecutionSeconds "700" is invalid: must be longer than the update's waits, 900 s`},
+		{`{"instanceCount": 4, "deployment.strategy": "linear", "deployment.linearStepInstances": 3}`,
+			`prod.deployment.linearStepInstances "3" is invalid: must be 10 % to 50 % of the variant's instances (4 to 4): 1 to 2`},
+		{`{"deployment.alarmModelLatencyMs": "fast"}`, `prod.deployment.alarmModelLatencyMs "fast" is invalid: must be a whole number`},
+	}
+	for _, tc := range cases {
+		dir := t.TempDir()
+		for _, f := range []string{"cdk.json", "staging-config.json"} {
+			data, err := os.ReadFile(f)
+			require.NoError(t, err)
+			require.NoError(t, os.WriteFile(filepath.Join(dir, f), data, 0o644))
+		}
+		require.NoError(t, os.WriteFile(filepath.Join(dir, "prod-config.json"), []byte(tc.prod), 0o644))
+		err := run(context.Background(), buildEnv(t, s, nil), dir)
+		require.Error(t, err, tc.prod)
+		assert.Contains(t, err.Error(), "prod-config.json: invalid configuration:", tc.prod)
+		assert.Contains(t, err.Error(), tc.want, tc.prod)
 	}
 }
 

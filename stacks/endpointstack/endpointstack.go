@@ -77,6 +77,7 @@ func NewEndpointStack(scope constructs.Construct, id string, props *EndpointStac
 		Instance:             instance,
 		Serverless:           serverless,
 		DataCapture:          capture,
+		Deployment:           props.Settings.EndpointDeployment(),
 		StorageKey:           storageKey,
 		TesterRoleArn:        testerRole,
 	})

@@ -8,7 +8,7 @@ prints so nobody mistakes a placeholder for a tested resource:
 * ``shim``: moto has the service but no CloudFormation handler; a handler below creates
   the resource in moto's backend from the template's properties, so later API calls
   see it (the model package group, the CodeCommit repositories, the CodeBuild
-  projects).
+  projects, the endpoints' CloudWatch alarms).
 * ``placeholder``: nothing models it; a handler accepts it so that references to it
   resolve (CodePipeline pipelines, SageMaker code repositories, bucket policies,
   autoscaling, CDK metadata).
@@ -171,6 +171,38 @@ class CodeBuildProject(_Resource, CloudFormationModel):
 
     def delete(self):
         self.backend().delete_project(self.name)
+
+
+class CloudWatchAlarm(_Resource, CloudFormationModel):
+    """The endpoints' rollback alarms, stored in moto's CloudWatch as PutMetricAlarm
+    would store them (moto's CloudWatch has no CloudFormation handler)."""
+
+    cfn_type = "AWS::CloudWatch::Alarm"
+    name_property = "AlarmName"
+    group = SHIM_TYPES
+    attributes = {"Arn": "arn:aws:cloudwatch:{region}:{account}:alarm:{name}"}
+
+    def backend(self):
+        from moto.cloudwatch.models import cloudwatch_backends
+
+        return cloudwatch_backends[self.account_id][self.region]
+
+    def create(self):
+        p = self.properties
+        self.backend().put_metric_alarm(
+            name=self.name, namespace=p.get("Namespace"), metric_name=p.get("MetricName"), metric_data_queries=None,
+            comparison_operator=p["ComparisonOperator"], evaluation_periods=p["EvaluationPeriods"],
+            datapoints_to_alarm=p.get("DatapointsToAlarm"), period=p.get("Period"), threshold=p["Threshold"],
+            statistic=p.get("Statistic"), extended_statistic=p.get("ExtendedStatistic"), description=p.get("AlarmDescription"),
+            dimensions=[{"Name": d["Name"], "Value": d["Value"]} for d in p.get("Dimensions", [])],
+            alarm_actions=p.get("AlarmActions", []), ok_actions=p.get("OKActions", []),
+            insufficient_data_actions=p.get("InsufficientDataActions", []), unit=p.get("Unit"),
+            actions_enabled=p.get("ActionsEnabled", True), treat_missing_data=p.get("TreatMissingData"),
+            evaluate_low_sample_count_percentile=None, threshold_metric_id=None, rule=None, tags=_tags(p),
+        )
+
+    def delete(self):
+        self.backend().delete_alarms([self.name])
 
 
 PUBLISHER = Path(__file__).resolve().parents[2] / "constructs" / "studio" / "publisher"

@@ -105,6 +105,14 @@ def test_the_whole_flow(rehearsal):
         print("   test gate: {} calls, p95 {} ms (budget {} ms)".format(report["invocations"], report["p95Ms"], report["budgetP95Ms"]))
         assert p.endpoint("staging") == {"status": "InService", "capture": 100, "package": approved, "instance": "ml.m5.large"}
         assert p.endpoint("prod") == {"status": "InService", "capture": 80, "package": approved, "instance": "ml.m5.large"}
+        for stage in ("staging", "prod"):
+            endpoint = "{}-{}".format(p.group, stage)
+            alarms = {a["AlarmName"]: a for a in r.client("cloudwatch").describe_alarms(AlarmNamePrefix=endpoint + "-")["MetricAlarms"]}
+            assert sorted(alarms) == [endpoint + "-5xx-errors", endpoint + "-model-latency"], "the endpoint stack's rollback alarms"
+            for alarm in alarms.values():
+                assert {d["Name"]: d["Value"] for d in alarm["Dimensions"]} == {"EndpointName": endpoint, "VariantName": "AllTraffic"}
+        print("   rollback alarms created in moto for both endpoints; moto accepts the endpoints' DeploymentConfig but does not")
+        print("   run blue/green updates, traffic shifting, bakes or auto-rollback (the synth tests check that configuration)")
 
     with step("5. failures: a failing test gate keeps prod away; no approved version fails the build"):
         # A second project, so that its staging stack is created, not updated: moto does
