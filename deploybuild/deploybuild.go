@@ -52,6 +52,10 @@ const (
 	// region, set when a stage deploys elsewhere.
 	EnvArtifactsAccount = "ARTIFACTS_ACCOUNT_ID"
 	EnvArtifactsRegion  = "ARTIFACTS_REGION"
+	// EnvBootstrapQualifier is the CDK bootstrap qualifier of the stage accounts, set
+	// when a stage deploys elsewhere: the build reads that stage's stack through the
+	// account's bootstrap lookup role.
+	EnvBootstrapQualifier = "CDK_BOOTSTRAP_QUALIFIER"
 	// EnvPermissionsBoundary is the ARN of the permissions boundary the endpoint
 	// stacks' roles must carry.
 	EnvPermissionsBoundary = "PERMISSIONS_BOUNDARY_ARN"
@@ -101,6 +105,9 @@ type Environment struct {
 	// CapturePrefixes holds, for a stage elsewhere, the prefix under which the project
 	// lets that account write captured data; a stage without one may capture nothing.
 	CapturePrefixes map[project.Stage]string
+	// BootstrapQualifier is the stage accounts' CDK bootstrap qualifier, when a stage
+	// is elsewhere.
+	BootstrapQualifier string
 	// PermissionsBoundaryArn is the boundary the endpoint stacks' roles must carry; ""
 	// for none.
 	PermissionsBoundaryArn string
@@ -118,6 +125,7 @@ func (e Environment) Variables() map[string]string {
 		EnvModelPackageGroup: e.ModelPackageGroup, EnvArtifactBucket: e.ArtifactBucket, EnvRegion: e.Region,
 		EnvArtifactsAccount: e.ArtifactsAccount, EnvArtifactsRegion: e.ArtifactsRegion,
 		EnvPermissionsBoundary: e.PermissionsBoundaryArn, EnvModelPackageArn: e.ModelPackageArn, EnvOutDir: e.OutDir,
+		EnvBootstrapQualifier: e.BootstrapQualifier,
 	}
 	for stage, t := range e.Elsewhere {
 		vars[EnvStageAccount(stage)], vars[EnvStageRegion(stage)] = t.Account, t.Region
@@ -150,6 +158,7 @@ func Read(getenv func(string) string) (Environment, error) {
 		ArtifactsAccount:       getenv(EnvArtifactsAccount),
 		ArtifactsRegion:        getenv(EnvArtifactsRegion),
 		PermissionsBoundaryArn: getenv(EnvPermissionsBoundary),
+		BootstrapQualifier:     getenv(EnvBootstrapQualifier),
 		ModelPackageArn:        getenv(EnvModelPackageArn),
 		OutDir:                 getenv(EnvOutDir),
 	}
@@ -168,6 +177,9 @@ func Read(getenv func(string) string) (Environment, error) {
 	if e.OutDir == "" {
 		e.OutDir = "cdk.out"
 	}
+	if e.BootstrapQualifier == "" {
+		e.BootstrapQualifier = DefaultBootstrapQualifier
+	}
 	for _, stage := range project.PipelineStages() {
 		if account := getenv(EnvStageAccount(stage)); account != "" {
 			e.Elsewhere[stage] = project.Target{Account: account, Region: getenv(EnvStageRegion(stage))}
@@ -175,4 +187,47 @@ func Read(getenv func(string) string) (Environment, error) {
 		}
 	}
 	return e, nil
+}
+
+// The build's decision, exported to the pipeline as the Build action's variables in
+// namespace BuildVariablesNamespace: the deploy stages run only when VarDeploy is
+// "true", and the production approval shows VarDeployReason.
+const (
+	BuildVariablesNamespace = "BuildVariables"
+	// VarDeploy is "true" when the execution deploys, "false" when the stages are
+	// skipped: nothing would change, or no version is Approved.
+	VarDeploy = "DEPLOY"
+	// VarDeployReason says what the execution deploys and why, or why not.
+	VarDeployReason = "DEPLOY_REASON"
+	// VarModelPackageArn is the version the execution deploys; "" when it deploys
+	// nothing.
+	VarModelPackageArn = "DEPLOY_MODEL_PACKAGE_ARN"
+	// DecisionFile, in the build's output directory, exports the three for the
+	// buildspec's shell to source.
+	DecisionFile = "deploy.env"
+)
+
+// Decision is what the endpoint stacks' build decided.
+type Decision struct {
+	// Deploy tells whether the deploy stages run.
+	Deploy bool
+	// Reason says what is deployed and why, or why nothing is.
+	Reason string
+	// ModelPackageArn is the version deployed, "" when nothing is.
+	ModelPackageArn string
+}
+
+// Script is the decision as DecisionFile holds it: shell exports of the build's
+// variables, each value single-quoted.
+func (d Decision) Script() string {
+	quote := func(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
+	return fmt.Sprintf("export %s=%t\nexport %s=%s\nexport %s=%s\n",
+		VarDeploy, d.Deploy, VarDeployReason, quote(d.Reason), VarModelPackageArn, quote(d.ModelPackageArn))
+}
+
+// LookupRoleArn is the CDK bootstrap lookup role of target, through which the build
+// reads a stage's stack in another account: `cdk bootstrap --trust` lets the pipeline's
+// account assume it, and it may read, not change.
+func LookupRoleArn(partition, qualifier string, target project.Target) string {
+	return fmt.Sprintf("arn:%s:iam::%s:role/cdk-%s-lookup-role-%s-%s", partition, target.Account, qualifier, target.Account, target.Region)
 }

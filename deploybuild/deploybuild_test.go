@@ -22,7 +22,7 @@ func TestTheEnvironmentRoundTrips(t *testing.T) {
 		Elsewhere:        map[project.Stage]project.Target{project.Prod: {Account: "333333333333", Region: "eu-west-1"}},
 		CapturePrefixes:  map[project.Stage]string{project.Prod: "datacapture-prod"},
 		ArtifactsAccount: "111111111111", ArtifactsRegion: "eu-west-1",
-		PermissionsBoundaryArn: "arn:aws:iam::111111111111:policy/boundary",
+		PermissionsBoundaryArn: "arn:aws:iam::111111111111:policy/boundary", BootstrapQualifier: "mlops1",
 	}
 	vars := written.Variables()
 	assert.Equal(t, map[string]string{
@@ -30,7 +30,7 @@ func TestTheEnvironmentRoundTrips(t *testing.T) {
 		"SOURCE_MODEL_PACKAGE_GROUP_NAME": "churn-p-churn0001", "ARTIFACT_BUCKET": "sagemaker-project-p-churn0001", "AWS_REGION": "eu-west-1",
 		"PROD_ACCOUNT_ID": "333333333333", "PROD_REGION": "eu-west-1", "PROD_CAPTURE_PREFIX": "datacapture-prod",
 		"ARTIFACTS_ACCOUNT_ID": "111111111111", "ARTIFACTS_REGION": "eu-west-1",
-		"PERMISSIONS_BOUNDARY_ARN": "arn:aws:iam::111111111111:policy/boundary",
+		"PERMISSIONS_BOUNDARY_ARN": "arn:aws:iam::111111111111:policy/boundary", "CDK_BOOTSTRAP_QUALIFIER": "mlops1",
 	}, vars, "the names are the contract with repositories seeded by earlier versions")
 	read, err := Read(func(name string) string { return vars[name] })
 	require.NoError(t, err)
@@ -77,4 +77,13 @@ func TestTheFilesAndQualifierAreWhatTheSeedAndTheCDKUse(t *testing.T) {
 	assert.Equal(t, "Prod.template.json", TemplateFile(project.Prod))
 	assert.Equal(t, *awscdk.DefaultStackSynthesizer_DEFAULT_QUALIFIER(), DefaultBootstrapQualifier)
 	assert.Equal(t, "PRE_PROD_ACCOUNT_ID", EnvStageAccount("pre-prod"))
+}
+
+// The decision file exports the build's variables for the buildspec's shell, quoted
+// so that any reason survives.
+func TestTheDecisionIsAShellScriptOfTheBuildsVariables(t *testing.T) {
+	d := Decision{Deploy: true, Reason: "deploying v2 (prod's v1 isn't Approved)", ModelPackageArn: "arn:aws:sagemaker:eu-west-1:111111111111:model-package/g/2"}
+	assert.Equal(t, "export DEPLOY=true\nexport DEPLOY_REASON='deploying v2 (prod'\\''s v1 isn'\\''t Approved)'\nexport DEPLOY_MODEL_PACKAGE_ARN='arn:aws:sagemaker:eu-west-1:111111111111:model-package/g/2'\n", d.Script())
+	assert.Equal(t, "arn:aws:iam::333333333333:role/cdk-mlops1-lookup-role-333333333333-eu-west-1",
+		LookupRoleArn("aws", "mlops1", project.Target{Account: "333333333333", Region: "eu-west-1"}))
 }

@@ -108,7 +108,10 @@ func deploymentRole(t *testing.T, tpl testutil.Template) string {
 	return ""
 }
 
-func TestOnlyAnApprovalInThisGroupStartsTheDeployPipeline(t *testing.T) {
+// An approval or a rejection of a version of this group starts the deploy pipeline
+// (its build decides what, if anything, to deploy); pending versions and other groups
+// never do.
+func TestOnlyAnApprovalDecisionInThisGroupStartsTheDeployPipeline(t *testing.T) {
 	tpl := defaultTemplate(t)
 	pipeline := deployPipeline(t, tpl)
 	var rules []testutil.Resource
@@ -125,9 +128,9 @@ func TestOnlyAnApprovalInThisGroupStartsTheDeployPipeline(t *testing.T) {
 		"detail-type": []any{"SageMaker Model Package State Change"},
 		"detail": map[string]any{
 			"ModelPackageGroupName": []any{"abalone-p-abalonedemo1"},
-			"ModelApprovalStatus":   []any{"Approved"},
+			"ModelApprovalStatus":   []any{"Approved", "Rejected"},
 		},
-	}, pattern, "rejected and pending versions, and other groups, never match")
+	}, pattern, "pending versions and other groups never match")
 	target := testutil.Only(t, rules[0].Properties["Targets"])
 	assert.True(t, strings.HasSuffix(testutil.Render(target["Arn"]), ":${"+pipeline.LogicalID+"}"))
 
@@ -211,4 +214,52 @@ func TestDeploymentRoleManagesOnlyTheProjectsEndpointResources(t *testing.T) {
 		"the endpoints' key grants are for SageMaker only")
 	assert.Equal(t, []string{"kms:DescribeKey"}, bySid["DescribeTheProjectKey"].Actions)
 	assert.Equal(t, []string{"${" + key + ".Arn}"}, bySid["DescribeTheProjectKey"].Resources)
+}
+
+// The deploy stages run only when the build decided to deploy; the production
+// approval shows the build's reason; executions supersede each other.
+func TestTheDeployStagesRunOnlyWhenTheBuildDeploys(t *testing.T) {
+	tpl := defaultTemplate(t)
+	pipeline := deployPipeline(t, tpl)
+	assert.Equal(t, "SUPERSEDED", pipeline.Properties["ExecutionMode"])
+	for _, a := range actions(t, pipeline) {
+		switch a.name {
+		case "BuildEndpointStacks":
+			assert.Equal(t, "BuildVariables", testutil.Item(t, pipeline.Properties["Stages"], 1)["Actions"].([]any)[0].(map[string]any)["Namespace"])
+		case "ApproveDeployment":
+			assert.Contains(t, a.config["CustomData"], "The build: #{BuildVariables.DEPLOY_REASON}")
+		}
+	}
+	for i, stage := range []string{"Source", "Build", "DeployStaging", "DeployProd"} {
+		st := testutil.Item(t, pipeline.Properties["Stages"], i)
+		require.Equal(t, stage, st["Name"])
+		if i < 2 {
+			assert.Nil(t, st["BeforeEntry"], stage)
+			continue
+		}
+		condition := testutil.Only(t, st["BeforeEntry"].(map[string]any)["Conditions"])
+		assert.Equal(t, "SKIP", condition["Result"], stage)
+		rule := testutil.Only(t, condition["Rules"])
+		assert.Equal(t, map[string]any{"Category": "Rule", "Owner": "AWS", "Provider": "VariableCheck", "Version": "1"}, rule["RuleTypeId"])
+		assert.Equal(t, map[string]any{"Variable": "#{BuildVariables.DEPLOY}", "Operator": "EQ", "Value": "true"}, rule["Configuration"], stage)
+	}
+}
+
+// The build reads the two endpoint stacks, and nothing else of CloudFormation.
+func TestTheDeployBuildReadsTheStageStacks(t *testing.T) {
+	tpl := defaultTemplate(t)
+	build := tpl.Named(t, "AWS::CodeBuild::Project", "Name", "sagemaker-abalone-p-abalonedemo1-modeldeploy")
+	role := strings.Trim(strings.TrimSuffix(testutil.Render(build.Properties["ServiceRole"]), ".Arn}"), "${")
+	var read []testutil.Statement
+	for _, s := range tpl.RoleStatements(role) {
+		if s.Sid == "ReadStageStacks" {
+			read = append(read, s)
+		}
+	}
+	require.Len(t, read, 1)
+	assert.ElementsMatch(t, []string{"cloudformation:DescribeStacks", "cloudformation:GetTemplate"}, read[0].Actions)
+	assert.ElementsMatch(t, []string{
+		"arn:${AWS::Partition}:cloudformation:${AWS::Region}:${AWS::AccountId}:stack/sagemaker-abalone-p-abalonedemo1-deploy-staging/*",
+		"arn:${AWS::Partition}:cloudformation:${AWS::Region}:${AWS::AccountId}:stack/sagemaker-abalone-p-abalonedemo1-deploy-prod/*",
+	}, read[0].Resources)
 }

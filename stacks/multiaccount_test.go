@@ -2,6 +2,7 @@ package stacks_test
 
 import (
 	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -114,6 +115,22 @@ func TestCrossAccountStagesDeployThroughTheirBootstrapRoles(t *testing.T) {
 	assert.Equal(t, "111111111111", build["ARTIFACTS_ACCOUNT_ID"])
 	assert.Equal(t, "datacapture-staging", build["STAGING_CAPTURE_PREFIX"], "the build checks the stage files against what each account may write")
 	assert.Equal(t, "datacapture-prod", build["PROD_CAPTURE_PREFIX"])
+	assert.Equal(t, "mlops1", build["CDK_BOOTSTRAP_QUALIFIER"])
+
+	// The build reads each stage's stack through that account's lookup role.
+	buildProject := tpl.Named(t, "AWS::CodeBuild::Project", "Name", "sagemaker-abalone-p-abalonedemo1-modeldeploy")
+	role := strings.Trim(strings.TrimSuffix(testutil.Render(buildProject.Properties["ServiceRole"]), ".Arn}"), "${")
+	var lookup []string
+	for _, st := range tpl.RoleStatements(role) {
+		if st.Sid == "ReadStageStacksElsewhere" {
+			lookup = append(lookup, st.Resources...)
+		}
+		assert.NotEqual(t, "ReadStageStacks", st.Sid, "no stage stack in the pipeline's account")
+	}
+	assert.ElementsMatch(t, []string{
+		"arn:aws:iam::222222222222:role/cdk-mlops1-lookup-role-222222222222-eu-west-1",
+		"arn:aws:iam::333333333333:role/cdk-mlops1-lookup-role-333333333333-eu-west-1",
+	}, lookup)
 }
 
 func deploymentRoleOrEmpty(tpl testutil.Template) string {

@@ -38,6 +38,7 @@ func newBuildProject(c constructs.Construct, s *settings) awscodebuild.PipelineP
 			env.Elsewhere[stage] = t
 			env.CapturePrefixes[stage] = s.capturePrefix(stage)
 			env.ArtifactsAccount, env.ArtifactsRegion = *stack.Account(), *stack.Region()
+			env.BootstrapQualifier = s.BootstrapQualifier
 		}
 	}
 	if s.PermissionsBoundary != nil {
@@ -56,7 +57,35 @@ func newBuildProject(c constructs.Construct, s *settings) awscodebuild.PipelineP
 	})
 	s.Registry.GrantRead(build)
 	s.Artifacts.GrantReadWrite(build, cachePrefix(name))
+	grantReadStageStacks(build, s)
 	return build
+}
+
+// grantReadStageStacks lets the build read the endpoint stacks as they run, to decide
+// whether an execution deploys: in the pipeline's account directly, in a stage's
+// account through its CDK bootstrap lookup role (read-only).
+func grantReadStageStacks(build awscodebuild.PipelineProject, s *settings) {
+	stack := awscdk.Stack_Of(build)
+	var local, lookup []*string
+	for _, stage := range project.PipelineStages() {
+		if t := s.target(stage); !t.IsLocal() {
+			lookup = append(lookup, jsii.String(deploybuild.LookupRoleArn(*stack.Partition(), s.BootstrapQualifier, t)))
+			continue
+		}
+		local = append(local, stack.FormatArn(&awscdk.ArnComponents{
+			Service: jsii.String("cloudformation"), Resource: jsii.String("stack"), ResourceName: jsii.String(s.Project.DeployStackName(stage) + "/*"),
+		}))
+	}
+	if len(local) > 0 {
+		build.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Sid: jsii.String("ReadStageStacks"), Actions: jsii.Strings("cloudformation:DescribeStacks", "cloudformation:GetTemplate"), Resources: &local,
+		}))
+	}
+	if len(lookup) > 0 {
+		build.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Sid: jsii.String("ReadStageStacksElsewhere"), Actions: jsii.Strings("sts:AssumeRole"), Resources: &lookup,
+		}))
+	}
 }
 
 // newTestProject creates the test gate's build and its role, which has a known name:

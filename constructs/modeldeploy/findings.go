@@ -11,6 +11,10 @@ import (
 // carry.
 func suppressBuildFindings(d *ModelDeploy, s *settings) {
 	artifactsRule := nag.PipelineArtifactsRule(d.Pipeline.ArtifactBucket())
+	var stacks []string
+	for _, stage := range project.PipelineStages() {
+		stacks = append(stacks, nag.ArnPattern("cloudformation", "stack/"+nag.Text(d.Construct, s.Project.DeployStackName(stage))+"/*"))
+	}
 	for _, pr := range []struct {
 		project awscodebuild.PipelineProject
 		name    string
@@ -24,15 +28,12 @@ func suppressBuildFindings(d *ModelDeploy, s *settings) {
 		if pr.project == d.BuildProject {
 			applies = append(applies, "Resource::*")
 			patterns = append(patterns, nag.ArnPatternOf(d.Construct, s.Registry.PackagesArn()))
-			reason += " The build lists the group's model versions (ListModelPackages supports no resource-level permissions) and describes them."
+			patterns = append(patterns, stacks...)
+			reason += " The build lists the group's model versions (ListModelPackages supports no resource-level permissions) and describes them, and reads the two endpoint stacks (a stack ARN ends in a generated id)."
 		}
 		rule := nag.Rule{ID: "AwsSolutions-IAM5", Reason: reason, AppliesTo: applies, AppliesToPatterns: patterns}
 		nag.Suppress(pr.project, rule)
 		nag.Suppress(pr.project.Role(), rule)
-	}
-	var stacks []string
-	for _, stage := range project.PipelineStages() {
-		stacks = append(stacks, nag.ArnPattern("cloudformation", "stack/"+nag.Text(d.Construct, s.Project.DeployStackName(stage))+"/*"))
 	}
 	nag.Suppress(d.Pipeline, artifactsRule, nag.Rule{
 		ID:                "AwsSolutions-IAM5",

@@ -85,7 +85,8 @@ type ModelDeploy struct {
 	// Pipeline is Source -> Build -> DeployStaging (deploy, test, approve) ->
 	// DeployProd.
 	Pipeline awscodepipeline.Pipeline
-	// ApprovalRule starts the pipeline when a model version of the group is approved.
+	// ApprovalRule starts the pipeline when a model version of the group is approved
+	// or rejected.
 	ApprovalRule awsevents.Rule
 	// DeploymentRole is the role CloudFormation deploys local endpoint stacks with; nil
 	// when both stages deploy to other accounts or regions.
@@ -105,10 +106,13 @@ func NewModelDeploy(scope constructs.Construct, id string, props *ModelDeployPro
 		d.DeploymentRole = newDeploymentRole(c, s)
 	}
 	d.Pipeline = newPipeline(c, d, s)
-	d.ApprovalRule = s.Registry.OnApproved("ModelApproved", &awsevents.OnEventOptions{
-		Description: jsii.String("Starts the deploy pipeline of project " + s.Project.NameID() + " when one of its model versions is approved"),
+	// A rejection starts the pipeline too: its build redeploys the newest version
+	// still Approved when a stage serves the rejected one, and skips the deploy
+	// stages when none does.
+	d.ApprovalRule = s.Registry.OnStatus("ApprovalDecision", &awsevents.OnEventOptions{
+		Description: jsii.String("Starts the deploy pipeline of project " + s.Project.NameID() + " when one of its model versions is approved or rejected"),
 		Target:      awseventstargets.NewCodePipeline(d.Pipeline, nil),
-	})
+	}, registry.ApprovedStatus, registry.RejectedStatus)
 	suppressBuildFindings(d, s)
 	return d
 }

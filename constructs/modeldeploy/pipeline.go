@@ -61,7 +61,12 @@ func bootstrapRole(scope constructs.Construct, id, qualifier, role string, t pro
 }
 
 // newPipeline creates the pipeline Source -> Build -> DeployStaging (deploy, test,
-// approve) -> DeployProd.
+// approve) -> DeployProd. The deploy stages run only when the build decided to deploy
+// (deploybuild.VarDeploy): otherwise they are skipped, without a test gate or an
+// approval. Executions supersede each other (CodePipeline's default, chosen here on
+// purpose): the build always deploys the newest Approved version, so a newer
+// execution may replace one waiting to enter a stage; one waiting at the production
+// approval holds DeployStaging until it is approved or rejected.
 func newPipeline(scope constructs.Construct, d *ModelDeploy, s *settings) awscodepipeline.Pipeline {
 	p := s.Project
 	sourceOutput := awscodepipeline.NewArtifact(jsii.String("ModelDeploySource"), nil)
@@ -71,6 +76,13 @@ func newPipeline(scope constructs.Construct, d *ModelDeploy, s *settings) awscod
 	deploy := func(stage project.Stage) awscodepipeline.IAction {
 		return deployAction(scope, d, s, stage, buildOutput)
 	}
+	build := awscodepipelineactions.NewCodeBuildAction(&awscodepipelineactions.CodeBuildActionProps{
+		ActionName:         jsii.String("BuildEndpointStacks"),
+		Project:            d.BuildProject,
+		Input:              sourceOutput,
+		Outputs:            &[]awscodepipeline.Artifact{buildOutput},
+		VariablesNamespace: jsii.String(deploybuild.BuildVariablesNamespace),
+	})
 	pipeline := awscodepipeline.NewPipeline(scope, jsii.String("Pipeline"), &awscodepipeline.PipelineProps{
 		PipelineName:             jsii.String(p.ResourceName("modeldeploy")),
 		PipelineType:             awscodepipeline.PipelineType_V2,
@@ -78,15 +90,8 @@ func newPipeline(scope constructs.Construct, d *ModelDeploy, s *settings) awscod
 		RestartExecutionOnUpdate: jsii.Bool(false),
 		Stages: &[]*awscodepipeline.StageProps{
 			{StageName: jsii.String("Source"), Actions: &[]awscodepipeline.IAction{sourceAction}},
-			{StageName: jsii.String("Build"), Actions: &[]awscodepipeline.IAction{
-				awscodepipelineactions.NewCodeBuildAction(&awscodepipelineactions.CodeBuildActionProps{
-					ActionName: jsii.String("BuildEndpointStacks"),
-					Project:    d.BuildProject,
-					Input:      sourceOutput,
-					Outputs:    &[]awscodepipeline.Artifact{buildOutput},
-				}),
-			}},
-			{StageName: jsii.String("Deploy" + project.Staging.Title()), Actions: &[]awscodepipeline.IAction{
+			{StageName: jsii.String("Build"), Actions: &[]awscodepipeline.IAction{build}},
+			{StageName: jsii.String("Deploy" + project.Staging.Title()), BeforeEntry: onlyWhenDeploying(build, project.Staging), Actions: &[]awscodepipeline.IAction{
 				deploy(project.Staging),
 				awscodepipelineactions.NewCodeBuildAction(&awscodepipelineactions.CodeBuildActionProps{
 					ActionName: jsii.String("TestStaging"),
@@ -98,11 +103,12 @@ func newPipeline(scope constructs.Construct, d *ModelDeploy, s *settings) awscod
 				awscodepipelineactions.NewManualApprovalAction(&awscodepipelineactions.ManualApprovalActionProps{
 					ActionName:            jsii.String("ApproveDeployment"),
 					RunOrder:              jsii.Number(3),
-					AdditionalInformation: jsii.String("Approve this model for Production: the staging endpoint " + p.EndpointName(project.Staging) + " passed the test gate (report in the StagingTestReport artifact)."),
+					AdditionalInformation: jsii.String("Approve this model for Production: the staging endpoint " + p.EndpointName(project.Staging) + " passed the test gate (report in the StagingTestReport artifact). The build: " + *build.Variable(jsii.String(deploybuild.VarDeployReason))),
 				}),
 			}},
-			{StageName: jsii.String("Deploy" + project.Prod.Title()), Actions: &[]awscodepipeline.IAction{deploy(project.Prod)}},
+			{StageName: jsii.String("Deploy" + project.Prod.Title()), BeforeEntry: onlyWhenDeploying(build, project.Prod), Actions: &[]awscodepipeline.IAction{deploy(project.Prod)}},
 		},
+		ExecutionMode: awscodepipeline.ExecutionMode_SUPERSEDED,
 	})
 	s.Repository.ConnectPipeline(pipeline, sourceAction)
 	cfnfix.PipelineRoleDependency(pipeline)
@@ -110,6 +116,22 @@ func newPipeline(scope constructs.Construct, d *ModelDeploy, s *settings) awscod
 		nag.Suppress(role, nag.PipelineArtifactsRule(pipeline.ArtifactBucket()))
 	}
 	return pipeline
+}
+
+// onlyWhenDeploying is the entry condition of a deploy stage: the stage is skipped
+// unless the build decided to deploy.
+func onlyWhenDeploying(build awscodepipelineactions.CodeBuildAction, stage project.Stage) *awscodepipeline.Conditions {
+	return &awscodepipeline.Conditions{Conditions: &[]*awscodepipeline.Condition{{
+		Result: awscodepipeline.Result_SKIP,
+		Rules: &[]awscodepipeline.Rule{awscodepipeline.NewRule(&awscodepipeline.RuleProps{
+			Name:     jsii.String("Deploy" + stage.Title() + "WhenTheBuildDeploys"),
+			Provider: jsii.String("VariableCheck"),
+			Version:  jsii.String("1"),
+			Configuration: &map[string]interface{}{
+				"Variable": *build.Variable(jsii.String(deploybuild.VarDeploy)), "Operator": "EQ", "Value": "true",
+			},
+		})},
+	}}}
 }
 
 // deployAction deploys a stage's endpoint stack from the build output. Staging is

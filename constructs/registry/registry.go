@@ -22,9 +22,13 @@ import (
 	"github.com/sagemaker-mlops-cdk/mlops/internal/tokens"
 )
 
-// ApprovedStatus is the only model approval status OnApproved reacts to: a rejected or
-// pending version never starts a deployment.
-const ApprovedStatus = "Approved"
+// The approval statuses of a model version. OnApproved reacts to ApprovedStatus only:
+// a rejected or pending version never starts a deployment by it.
+const (
+	ApprovedStatus = "Approved"
+	RejectedStatus = "Rejected"
+	PendingStatus  = "PendingManualApproval"
+)
 
 // IModelRegistry is a model package group: the one a ModelRegistry creates, or an
 // existing one imported with FromGroupName or FromGroupArn.
@@ -46,6 +50,10 @@ type IModelRegistry interface {
 	// of the group becoming Approved, and only those. SageMaker sends them in the
 	// group's own account and region: the group must be the stack's.
 	OnApproved(id string, options *awsevents.OnEventOptions) awsevents.Rule
+	// OnStatus creates a rule, in this construct's stack, for the events of a version
+	// of the group taking one of statuses (e.g. ApprovedStatus and RejectedStatus),
+	// and only those; the group must be the stack's, as for OnApproved.
+	OnStatus(id string, options *awsevents.OnEventOptions, statuses ...string) awsevents.Rule
 }
 
 // ModelRegistryProps configures a ModelRegistry.
@@ -213,9 +221,22 @@ func (g *group) GrantApprove(grantee awsiam.IGrantable) awsiam.Grant {
 // a group of another account or region than the stack's, whose events never reach
 // the stack's event bus.
 func (g *group) OnApproved(id string, options *awsevents.OnEventOptions) awsevents.Rule {
+	return g.onStatus("OnApproved", id, options, ApprovedStatus)
+}
+
+// OnStatus creates a rule for the group's versions taking one of statuses. It panics
+// for a group of another account or region than the stack's, or without a status.
+func (g *group) OnStatus(id string, options *awsevents.OnEventOptions, statuses ...string) awsevents.Rule {
+	if len(statuses) == 0 {
+		panic("registry: OnStatus " + id + " names no status: give one or more of " + ApprovedStatus + ", " + RejectedStatus + ", " + PendingStatus)
+	}
+	return g.onStatus("OnStatus", id, options, statuses...)
+}
+
+func (g *group) onStatus(method, id string, options *awsevents.OnEventOptions, statuses ...string) awsevents.Rule {
 	stack := awscdk.Stack_Of(g.Construct)
 	if g.account != "" && (tokens.Is(*stack.Account()) || g.account != *stack.Account() || g.region != *stack.Region()) {
-		panic(fmt.Sprintf("registry: OnApproved of group %s of account %s, region %s, in stack %s: SageMaker sends the group's events in its own account and region only; create the rule there", g.name, g.account, g.region, *stack.StackName()))
+		panic(fmt.Sprintf("registry: %s of group %s of account %s, region %s, in stack %s: SageMaker sends the group's events in its own account and region only; create the rule there", method, g.name, g.account, g.region, *stack.StackName()))
 	}
 	if options == nil {
 		options = &awsevents.OnEventOptions{}
@@ -228,7 +249,7 @@ func (g *group) OnApproved(id string, options *awsevents.OnEventOptions) awseven
 			DetailType: jsii.Strings("SageMaker Model Package State Change"),
 			Detail: &map[string]interface{}{
 				"ModelPackageGroupName": []string{g.name},
-				"ModelApprovalStatus":   []string{ApprovedStatus},
+				"ModelApprovalStatus":   statuses,
 			},
 		},
 	})

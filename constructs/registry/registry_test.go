@@ -135,6 +135,15 @@ func TestOnApprovedMatchesOnlyApprovalsOfTheGroup(t *testing.T) {
 	require.Len(t, rule.Properties["Targets"], 1)
 }
 
+// OnStatus matches exactly the statuses it is given, of the group's versions.
+func TestOnStatusMatchesTheGivenStatusesOfTheGroup(t *testing.T) {
+	stack := awscdk.NewStack(testutil.NewApp(t, "", nil), jsii.String("Decisions"), nil)
+	registry.FromGroupName(stack, "Models", "Fraud-Models").OnStatus("Decided", nil, registry.ApprovedStatus, registry.RejectedStatus)
+	rule := testutil.Synth(t, stack).One(t, "AWS::Events::Rule")
+	assert.Equal(t, map[string]any{"ModelPackageGroupName": []any{"Fraud-Models"}, "ModelApprovalStatus": []any{"Approved", "Rejected"}},
+		rule.Properties["EventPattern"].(map[string]any)["detail"])
+}
+
 func TestImportsAndTheRuleRefuseWhatCannotWork(t *testing.T) {
 	stack := awscdk.NewStack(testutil.NewApp(t, "", nil), jsii.String("Refusals"), &awscdk.StackProps{
 		Env: &awscdk.Environment{Account: jsii.String("111111111111"), Region: jsii.String("eu-west-1")},
@@ -149,6 +158,12 @@ func TestImportsAndTheRuleRefuseWhatCannotWork(t *testing.T) {
 		"approvals of another account's group": {func() {
 			registry.FromGroupArn(stack, "Elsewhere", "arn:aws:sagemaker:eu-west-1:999999999999:model-package-group/g").OnApproved("Approved", nil)
 		}, "registry: OnApproved of group g of account 999999999999, region eu-west-1, in stack Refusals: SageMaker sends the group's events in its own account and region only; create the rule there"},
+		"a status rule without a status": {func() {
+			registry.FromGroupName(stack, "NoStatus", "g").OnStatus("Decided", nil)
+		}, "registry: OnStatus Decided names no status: give one or more of Approved, Rejected, PendingManualApproval"},
+		"status changes of another account's group": {func() {
+			registry.FromGroupArn(stack, "ElsewhereToo", "arn:aws:sagemaker:eu-west-1:999999999999:model-package-group/g").OnStatus("Decided", nil, registry.RejectedStatus)
+		}, "registry: OnStatus of group g of account 999999999999, region eu-west-1, in stack Refusals: SageMaker sends the group's events in its own account and region only; create the rule there"},
 		"an invalid project": {func() {
 			registry.NewModelRegistry(stack, "Invalid", &registry.ModelRegistryProps{Project: project.Identity{Name: "9lives", ID: "p-x"}})
 		}, `projectName "9lives" is invalid: use 1-32 characters, a letter first, then letters, digits and hyphens, no hyphen at the end (pattern ^[a-zA-Z](-*[a-zA-Z0-9])*$)`},

@@ -1,7 +1,10 @@
 // Command modeldeploy synthesizes the staging and prod endpoint stacks of a SageMaker
-// MLOps project for the newest approved model version of its registry. The deploy
-// pipeline's Build stage runs it (`go run .`); its output, cdk.out/Staging.template.json
-// and cdk.out/Prod.template.json, is what the pipeline's CloudFormation actions deploy.
+// MLOps project for the newest approved model version of its registry, and decides
+// whether the execution deploys them. The deploy pipeline's Build stage runs it
+// (`go run .`); its output, cdk.out/Staging.template.json and cdk.out/Prod.template.json,
+// is what the pipeline's CloudFormation actions deploy, and cdk.out/deploy.env the
+// decision the buildspec exports: the deploy stages are skipped when every stack
+// already runs its template, or when no version is Approved.
 //
 // Settings come from the build's environment (set by the project's CodeBuild project)
 // and from staging-config.json and prod-config.json (edit those to change an
@@ -11,13 +14,19 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-sdk-go-v2/aws"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
+	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
 	"github.com/aws/aws-sdk-go-v2/service/sagemaker"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/sagemaker-mlops-cdk/mlops/config"
@@ -27,6 +36,8 @@ import (
 	"github.com/sagemaker-mlops-cdk/mlops/stacks/endpointstack"
 	"github.com/sagemaker-mlops-cdk/mlops/version"
 
+	"modeldeploy/internal/decide"
+	"modeldeploy/internal/deployed"
 	"modeldeploy/internal/resolve"
 )
 
@@ -79,8 +90,11 @@ func checkCapture(env deploybuild.Environment, name project.Stage, st config.Sta
 	return nil
 }
 
-// run checks the settings and both stage files, resolves the model version, then
-// synthesizes the two endpoint stacks into the output directory.
+// run checks the settings and both stage files, resolves the model version,
+// synthesizes the two endpoint stacks into the output directory, and decides whether
+// the execution deploys them (see package decide), writing the decision to
+// deploybuild.DecisionFile for the buildspec to export. A MODEL_PACKAGE_ARN set by
+// hand is synthesized and deployed without asking AWS anything.
 func run(ctx context.Context, getenv func(string) string, dir string) error {
 	env, err := deploybuild.Read(getenv)
 	if err != nil {
@@ -95,20 +109,45 @@ func run(ctx context.Context, getenv func(string) string, dir string) error {
 			return err
 		}
 	}
-	arn := env.ModelPackageArn
-	if arn == "" {
-		cfg, err := awsconfig.LoadDefaultConfig(ctx)
-		if err != nil {
-			return fmt.Errorf("AWS configuration: %v", err)
-		}
-		pkg, err := resolve.NewestApproved(ctx, sagemaker.NewFromConfig(cfg), env.ModelPackageGroup)
-		if err != nil {
+	if arn := env.ModelPackageArn; arn != "" {
+		// Set by hand: that version, without asking AWS anything.
+		if err := synthesize(dir, env, stages, arn); err != nil {
 			return err
 		}
-		arn = pkg.ARN
+		return writeDecision(env, deploybuild.Decision{Deploy: true, ModelPackageArn: arn, Reason: "deploying " + decide.Version(arn) + ", given by " + deploybuild.EnvModelPackageArn})
 	}
-	fmt.Printf("Deploying model package %s of group %s with sagemaker-mlops-cdk %s\n", arn, env.ModelPackageGroup, version.Version)
+	cfg, err := awsconfig.LoadDefaultConfig(ctx)
+	if err != nil {
+		return fmt.Errorf("AWS configuration: %v", err)
+	}
+	pkg, err := resolve.NewestApproved(ctx, sagemaker.NewFromConfig(cfg), env.ModelPackageGroup)
+	if err != nil && !errors.Is(err, resolve.ErrNoneApproved) {
+		return err
+	}
+	if pkg.ARN != "" {
+		if err := synthesize(dir, env, stages, pkg.ARN); err != nil {
+			return err
+		}
+	}
+	decision, err := decideFor(ctx, cfg, env, pkg.ARN)
+	if err != nil {
+		return err
+	}
+	return writeDecision(env, decision)
+}
 
+// writeDecision prints the decision and writes it to deploybuild.DecisionFile.
+func writeDecision(env deploybuild.Environment, decision deploybuild.Decision) error {
+	fmt.Println(decision.Reason)
+	if err := os.MkdirAll(env.OutDir, 0o755); err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(env.OutDir, deploybuild.DecisionFile), []byte(decision.Script()), 0o644)
+}
+
+// synthesize writes the two endpoint stacks serving arn into the output directory.
+func synthesize(dir string, env deploybuild.Environment, stages map[project.Stage]config.Stage, arn string) error {
+	fmt.Printf("Synthesizing the endpoint stacks of model package %s of group %s with sagemaker-mlops-cdk %s\n", arn, env.ModelPackageGroup, version.Version)
 	cdkContext, err := readCDKContext(filepath.Join(dir, "cdk.json"))
 	if err != nil {
 		return err
@@ -132,6 +171,63 @@ func run(ctx context.Context, getenv func(string) string, dir string) error {
 	}
 	app.Synth(nil)
 	return nil
+}
+
+// decideFor reads each stage's stack as it runs (in another account through its
+// bootstrap lookup role) and the templates synthesized for arn, and decides.
+func decideFor(ctx context.Context, cfg aws.Config, env deploybuild.Environment, arn string) (deploybuild.Decision, error) {
+	var stages []decide.Stage
+	for _, name := range project.PipelineStages() {
+		st := decide.Stage{Name: name, SettingsFile: settingsFile(name)}
+		if arn != "" {
+			data, err := os.ReadFile(filepath.Join(env.OutDir, deploybuild.TemplateFile(name)))
+			if err != nil {
+				return deploybuild.Decision{}, err
+			}
+			if err := json.Unmarshal(data, &st.Synthesized); err != nil {
+				return deploybuild.Decision{}, err
+			}
+		}
+		var err error
+		if st.Deployed, err = deployed.Read(ctx, stackReader(cfg, env, name), env.Project.DeployStackName(name)); err != nil {
+			return deploybuild.Decision{}, err
+		}
+		stages = append(stages, st)
+	}
+	sm := sagemaker.NewFromConfig(cfg)
+	status := func(arn string) string {
+		out, err := sm.DescribeModelPackage(ctx, &sagemaker.DescribeModelPackageInput{ModelPackageName: aws.String(arn)})
+		if err != nil {
+			return "status unknown"
+		}
+		return string(out.ModelApprovalStatus)
+	}
+	return decide.Decide(env.ModelPackageGroup, arn, stages, status)
+}
+
+// stackReader reads a stage's stack: in the pipeline's account with the build's own
+// credentials; elsewhere through the stage account's CDK bootstrap lookup role.
+func stackReader(cfg aws.Config, env deploybuild.Environment, stage project.Stage) *cloudformation.Client {
+	t, elsewhere := env.Elsewhere[stage]
+	if !elsewhere {
+		return cloudformation.NewFromConfig(cfg)
+	}
+	remote := cfg.Copy()
+	remote.Region = t.Region
+	role := deploybuild.LookupRoleArn(partition(env.Region), env.BootstrapQualifier, t)
+	remote.Credentials = aws.NewCredentialsCache(stscreds.NewAssumeRoleProvider(sts.NewFromConfig(cfg), role))
+	return cloudformation.NewFromConfig(remote)
+}
+
+// partition is the AWS partition of region.
+func partition(region string) string {
+	switch {
+	case strings.HasPrefix(region, "cn-"):
+		return "aws-cn"
+	case strings.HasPrefix(region, "us-gov-"):
+		return "aws-us-gov"
+	}
+	return "aws"
 }
 
 // readCDKContext reads the feature flags of cdk.json, so that `go run .` synthesizes

@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/sagemaker-mlops-cdk/mlops/deploybuild"
 	"github.com/sagemaker-mlops-cdk/mlops/jsiiclose"
 
 	"modeldeploy/internal/motoserver"
@@ -89,6 +90,8 @@ func TestBuildSynthesizesBothStagesForTheNewestApprovedVersion(t *testing.T) {
 
 	getenv := buildEnv(t, s, nil)
 	require.NoError(t, run(context.Background(), getenv, "."))
+	assert.Contains(t, decision(t, getenv("CDK_OUTDIR")), "export DEPLOY=true\n", "no stack runs yet")
+	assert.Contains(t, decision(t, getenv("CDK_OUTDIR")), "export DEPLOY_MODEL_PACKAGE_ARN='"+newest+"'\n")
 
 	for stage, sampling := range map[string]float64{"Staging": 100, "Prod": 80} {
 		tpl := readTemplate(t, filepath.Join(getenv("CDK_OUTDIR"), stage+".template.json"))
@@ -133,7 +136,16 @@ func TestBadDeploymentSettingsFailTheBuild(t *testing.T) {
 	}
 }
 
-func TestBuildFailsNamingTheGroupWhenNothingIsApproved(t *testing.T) {
+// decision is the decision file the build wrote into its output directory.
+func decision(t *testing.T, out string) string {
+	data, err := os.ReadFile(filepath.Join(out, "deploy.env"))
+	require.NoError(t, err)
+	return string(data)
+}
+
+// With no Approved version (e.g. the last one was rejected) the build deploys nothing
+// and says so; it synthesizes no template.
+func TestBuildSkipsTheDeployStagesWhenNothingIsApproved(t *testing.T) {
 	s := motoserver.Shared(t)
 	sm := sagemaker.NewFromConfig(s.Config(t))
 	_, err := sm.CreateModelPackageGroup(context.Background(), &sagemaker.CreateModelPackageGroupInput{ModelPackageGroupName: aws.String(group)})
@@ -141,10 +153,18 @@ func TestBuildFailsNamingTheGroupWhenNothingIsApproved(t *testing.T) {
 	register(t, sm, types.ModelApprovalStatusRejected)
 
 	getenv := buildEnv(t, s, nil)
-	err = run(context.Background(), getenv, ".")
-	require.EqualError(t, err, `no Approved model package in model package group "abalone-p-abalonedemo1": approve a version in the model registry first`)
+	require.NoError(t, run(context.Background(), getenv, "."))
+	assert.Equal(t, "export DEPLOY=false\n"+
+		"export DEPLOY_REASON='no Approved model package in group abalone-p-abalonedemo1: nothing is deployed, the endpoints stay as they are (staging serves nothing yet, prod serves nothing yet)'\n"+
+		"export DEPLOY_MODEL_PACKAGE_ARN=''\n", decision(t, getenv("CDK_OUTDIR")))
 	templates, _ := filepath.Glob(filepath.Join(getenv("CDK_OUTDIR"), "*.template.json"))
 	assert.Empty(t, templates)
+}
+
+func TestBuildFailsNamingTheGroupWhenItDoesNotExist(t *testing.T) {
+	s := motoserver.Shared(t)
+	err := run(context.Background(), buildEnv(t, s, nil), ".")
+	require.EqualError(t, err, `model package group "abalone-p-abalonedemo1" does not exist: the ModelBuild pipeline creates versions in it; check SOURCE_MODEL_PACKAGE_GROUP_NAME`)
 }
 
 func TestBuildChecksItsSettingsBeforeCallingAWS(t *testing.T) {
@@ -225,4 +245,17 @@ func TestTheProjectsPermissionsBoundaryReachesEveryRoleOfTheEndpointStacks(t *te
 	for id, r := range readTemplate(t, filepath.Join(unbounded("CDK_OUTDIR"), "Staging.template.json")).Resources {
 		assert.NotContains(t, r.Properties, "PermissionsBoundary", "without the variable, %s is as cdk deploy makes it", id)
 	}
+}
+
+// buildspec.yml exports the build's decision under the names the pipeline's stage
+// conditions and approval read (package deploybuild), from the file the build writes.
+func TestTheBuildspecExportsTheDecision(t *testing.T) {
+	data, err := os.ReadFile("buildspec.yml")
+	require.NoError(t, err)
+	spec := string(data)
+	for _, v := range []string{deploybuild.VarDeploy, deploybuild.VarDeployReason, deploybuild.VarModelPackageArn} {
+		assert.Contains(t, spec, "\n    - "+v+"\n", "exported-variables lists %s", v)
+	}
+	assert.Contains(t, spec, "\n      - go run .\n      - . cdk.out/"+deploybuild.DecisionFile+"\n")
+	assert.Contains(t, spec, "\n    - "+deploybuild.DecisionFile+"\n", "an artifact even when no template is synthesized")
 }

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import subprocess
 import time
 import urllib.request
@@ -199,8 +200,20 @@ class Project:
         self.report = self.r.workdir / ("test-report-{}.json".format(self.id))
         return self.r.run(["go", "run", "./cmd/testgate", "-report", self.report], cwd=self.seed, env=self.codebuild_env("testing"), check=False)
 
+    def decision(self, out: Path) -> dict:
+        """The build's decision as buildspec.yml exports it (`. cdk.out/deploy.env`):
+        the Build action's variables DEPLOY, DEPLOY_REASON, DEPLOY_MODEL_PACKAGE_ARN."""
+        script = "set -e; . {}; printf '%s\\0' \"$DEPLOY\" \"$DEPLOY_REASON\" \"$DEPLOY_MODEL_PACKAGE_ARN\"".format(shlex.quote(str(out / "deploy.env")))
+        deploy, reason, arn = subprocess.run(["sh", "-c", script], check=True, capture_output=True, text=True).stdout.split("\0")[:3]
+        return {"DEPLOY": deploy, "DEPLOY_REASON": reason, "DEPLOY_MODEL_PACKAGE_ARN": arn}
+
     def after_build(self, out: Path, answers) -> str:
-        """DeployStaging (deploy, test, approve) then DeployProd; a failure stops it."""
+        """The stages after Build: skipped, as their entry condition on the Build
+        action's DEPLOY variable says, or DeployStaging (deploy, test, approve) then
+        DeployProd; a failure stops it."""
+        decision = self.decision(out)
+        if decision["DEPLOY"] != "true":
+            return "skipped: " + decision["DEPLOY_REASON"]
         self.deploy_stage("DeployStaging", out)
         result = self.gate(answers)
         if result.returncode != 0:
@@ -209,6 +222,13 @@ class Project:
         # The manual approval "Approve this model for Production": a person approves here.
         self.deploy_stage("DeployProd", out)
         return "deployed to prod"
+
+    def served(self, stage: str) -> str:
+        """The model version the stage's stack runs: its model resource's package."""
+        cf, sm = self.r.client("cloudformation"), self.r.client("sagemaker")
+        name = self.actions["Deploy" + stage.capitalize()]["StackName"]
+        models = [r["PhysicalResourceId"] for r in cf.list_stack_resources(StackName=name)["StackResourceSummaries"] if r["ResourceType"] == "AWS::SageMaker::Model"]
+        return sm.describe_model(ModelName=models[0].split(":model/")[-1])["PrimaryContainer"]["ModelPackageName"]
 
     def endpoint(self, stage: str) -> dict:
         sm = self.r.client("sagemaker")

@@ -163,7 +163,7 @@ def test_a_studio_project(rehearsal):
         newest = p.register("Approved")
         p.seed = p.seed_of(out, "modeldeploy")
         proc = p.build(build_out)
-        assert "Deploying model package {}".format(newest) in proc.stdout, proc.stdout
+        assert "Synthesizing the endpoint stacks of model package {}".format(newest) in proc.stdout, proc.stdout
         staging = json.loads((build_out / "Staging.template.json").read_text())
         for res in staging["Resources"].values():
             if res["Type"] == "AWS::IAM::Role":

@@ -26,6 +26,10 @@ type Client interface {
 	ListModelPackages(ctx context.Context, in *sagemaker.ListModelPackagesInput, opts ...func(*sagemaker.Options)) (*sagemaker.ListModelPackagesOutput, error)
 }
 
+// ErrNoneApproved is the error of NewestApproved for a group without an Approved
+// version.
+var ErrNoneApproved = errors.New("no Approved model package")
+
 // Package is one model version of a group.
 type Package struct {
 	// ARN of the model package.
@@ -73,7 +77,7 @@ func NewestApproved(ctx context.Context, c Client, group string) (Package, error
 		in.NextToken = out.NextToken
 	}
 	if newest == nil {
-		return Package{}, fmt.Errorf("no Approved model package in model package group %q: approve a version in the model registry first", group)
+		return Package{}, fmt.Errorf("%w in model package group %q: approve a version in the model registry first", ErrNoneApproved, group)
 	}
 	return *newest, nil
 }
