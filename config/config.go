@@ -79,6 +79,9 @@ type Config struct {
 	// Studio configures the SageMaker project templates published for SageMaker
 	// Studio (keys `studio.*`).
 	Studio Studio
+	// NotificationEmails subscribe to the project's notification topic (key
+	// `notifications.emails`, addresses separated by commas). Empty subscribes no one.
+	NotificationEmails []string
 }
 
 // Studio configures the project templates that data scientists create projects from

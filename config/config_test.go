@@ -357,3 +357,20 @@ func TestStageRefusesAStageWithoutSettings(t *testing.T) {
 	assert.Equal(t, cfg.Prod, cfg.Stage(project.Prod))
 	assert.PanicsWithValue(t, `config: no settings for stage "qa": the deploy pipeline's stages are staging and prod`, func() { cfg.Stage("qa") })
 }
+
+func TestNotificationEmailsAreAListOfAddresses(t *testing.T) {
+	cfg, err := Parse(map[string]any{"notifications.emails": " ml-team@example.com, oncall@example.com ,"})
+	require.NoError(t, err)
+	assert.Equal(t, []string{"ml-team@example.com", "oncall@example.com"}, cfg.NotificationEmails)
+	assert.Empty(t, Default().NotificationEmails, "no one is subscribed by default")
+	for value, want := range map[string]string{
+		"ml-team":                      `notifications.emails "ml-team" is invalid: "ml-team" is not an email address: give addresses such as ml-team@example.com, separated by commas`,
+		"a@example.com;b@example.com":  `notifications.emails "a@example.com;b@example.com" is invalid: "a@example.com;b@example.com" is not an email address`,
+		"a@example.com, a@example.com": `notifications.emails "a@example.com, a@example.com" is invalid: "a@example.com" is listed twice`,
+	} {
+		_, err := Parse(map[string]any{"notifications.emails": value})
+		if assert.Error(t, err, value) {
+			assert.Contains(t, err.Error(), want)
+		}
+	}
+}

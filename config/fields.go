@@ -13,6 +13,7 @@ import (
 
 	"github.com/sagemaker-mlops-cdk/mlops/constructs/project"
 	"github.com/sagemaker-mlops-cdk/mlops/deploybuild"
+	"github.com/sagemaker-mlops-cdk/mlops/internal/email"
 	"github.com/sagemaker-mlops-cdk/mlops/internal/tokens"
 )
 
@@ -43,6 +44,7 @@ var fields = []field{
 	boolField("requireSeparateStageAccounts", func(c *Config) *bool { return &c.RequireSeparateStageAccounts }),
 	boolField("studio.enabled", func(c *Config) *bool { return &c.Studio.Enabled }),
 	stringField("studio.domainId", func(c *Config) *string { return &c.Studio.DomainID }, optional(matches(domainPattern, "a SageMaker domain id, d- and lowercase letters and digits"))),
+	listField("notifications.emails", func(c *Config) *[]string { return &c.NotificationEmails }, email.Check),
 }
 
 func init() {
@@ -113,6 +115,25 @@ func stringField(key string, ptr func(*Config) *string, rule func(string) error)
 			}
 			return nil
 		},
+	}
+}
+
+// listField is a key whose value is a list of strings, written separated by commas.
+func listField(key string, ptr func(*Config) *[]string, rule func([]string) error) field {
+	return field{
+		key: key,
+		get: func(c Config) string { return strings.Join(*ptr(&c), ",") },
+		set: func(c *Config, v string) error {
+			var items []string
+			for _, item := range strings.Split(v, ",") {
+				if item = strings.TrimSpace(item); item != "" {
+					items = append(items, item)
+				}
+			}
+			*ptr(c) = items
+			return nil
+		},
+		check: func(c Config) error { return rule(*ptr(&c)) },
 	}
 }
 

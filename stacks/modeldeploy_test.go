@@ -117,7 +117,8 @@ func TestOnlyAnApprovalDecisionInThisGroupStartsTheDeployPipeline(t *testing.T) 
 	var rules []testutil.Resource
 	for _, r := range tpl.Resources("AWS::Events::Rule") {
 		pattern := r.Properties["EventPattern"].(map[string]any)
-		if src, _ := pattern["source"].([]any); len(src) == 1 && src[0] == "aws.sagemaker" {
+		target := testutil.Only(t, r.Properties["Targets"])
+		if src, _ := pattern["source"].([]any); len(src) == 1 && src[0] == "aws.sagemaker" && strings.HasSuffix(testutil.Render(target["Arn"]), ":${"+pipeline.LogicalID+"}") {
 			rules = append(rules, r)
 		}
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/sagemaker-mlops-cdk/mlops/constructs/artifacts"
 	"github.com/sagemaker-mlops-cdk/mlops/constructs/modelbuild"
 	"github.com/sagemaker-mlops-cdk/mlops/constructs/modeldeploy"
+	"github.com/sagemaker-mlops-cdk/mlops/constructs/notifications"
 	"github.com/sagemaker-mlops-cdk/mlops/constructs/project"
 	"github.com/sagemaker-mlops-cdk/mlops/constructs/registry"
 	"github.com/sagemaker-mlops-cdk/mlops/constructs/source"
@@ -52,6 +53,8 @@ type ProjectStack struct {
 	// ModelBuildSeed and ModelDeploySeed push the seed code to an existing repository;
 	// nil for a CodeCommit repository (seeded by its first commit) or without seed code.
 	ModelBuildSeed, ModelDeploySeed *source.RepositorySeed
+	// Notifications is the project's notification topic.
+	Notifications *notifications.Notifications
 }
 
 // trustStageAccounts lets each stage account other than the project's read the model
@@ -121,6 +124,20 @@ func seedFor(name string, cfg config.Config) source.SeedCode {
 		return seedcode.ModelBuildCode(cfg.ProcessingInstanceType, cfg.TrainingInstanceType)
 	}
 	return seedcode.Code(name)
+}
+
+// newNotifications creates the project's topic and what notifies it: a version
+// awaiting approval, the production approval, a failed pipeline execution.
+func newNotifications(stack awscdk.Stack, cfg config.Config, bucket *artifacts.ArtifactBucket, models registry.IModelRegistry, build *modelbuild.ModelBuild, deploy *modeldeploy.ModelDeploy) *notifications.Notifications {
+	n := notifications.NewNotifications(stack, "Notifications", &notifications.NotificationsProps{
+		Project: cfg.Project, Key: bucket.Key(), Emails: cfg.NotificationEmails,
+	})
+	n.OnVersionAwaitingApproval(models)
+	n.OnManualApproval(deploy.Pipeline)
+	n.OnPipelineFailure("ModelBuild", build.Pipeline)
+	n.OnPipelineFailure("ModelDeploy", deploy.Pipeline)
+	n.OnSageMakerPipelineFailure()
+	return n
 }
 
 // Environment is the project stack's explicit environment, nil when it is
@@ -227,5 +244,6 @@ func addProject(stack awscdk.Stack, props *ProjectStackProps) *ProjectStack {
 	return &ProjectStack{
 		Stack: stack, Artifacts: bucket, Registry: models, ModelBuild: build, ModelDeploy: deploy,
 		ModelBuildSeed: buildSeeding, ModelDeploySeed: deploySeeding,
+		Notifications: newNotifications(stack, cfg, bucket, models, build, deploy),
 	}
 }

@@ -366,6 +366,7 @@ func TestEveryTaggableResourceCarriesTheProjectTags(t *testing.T) {
 	tpl := defaultTemplate(t)
 	untaggable := map[string]bool{
 		"AWS::IAM::Policy": true, "AWS::S3::BucketPolicy": true, "AWS::KMS::Alias": true, "AWS::CDK::Metadata": true,
+		"AWS::SNS::TopicPolicy": true, "AWS::SNS::Subscription": true,
 	}
 	all, _ := tpl["Resources"].(map[string]any)
 	for id, r := range all {
@@ -375,7 +376,10 @@ func TestEveryTaggableResourceCarriesTheProjectTags(t *testing.T) {
 			continue
 		}
 		props, _ := res["Properties"].(map[string]any)
-		tags := map[string]any{}
+		tags, _ := props["Tags"].(map[string]any) // a map for CodeStar notification rules
+		if tags == nil {
+			tags = map[string]any{}
+		}
 		for _, tag := range toList(props["Tags"]) {
 			tm := tag.(map[string]any)
 			tags[tm["Key"].(string)] = tm["Value"]

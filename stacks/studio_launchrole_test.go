@@ -264,6 +264,10 @@ func resourceArns(tpl testutil.Template, fill func(string) string) map[string]st
 			"AWS::SageMaker::ModelPackageGroup": func() string {
 				return "arn:aws:sagemaker:" + region + ":" + account + ":model-package-group/" + strings.ToLower(name("ModelPackageGroupName"))
 			},
+			"AWS::SNS::Topic": func() string { return "arn:aws:sns:" + region + ":" + account + ":" + name("TopicName") },
+			"AWS::CodeStarNotifications::NotificationRule": func() string {
+				return "arn:aws:codestar-notifications:" + region + ":" + account + ":notificationrule/0123456789abcdef0123456789abcdef01234567"
+			},
 			"AWS::SageMaker::CodeRepository": func() string {
 				return "arn:aws:sagemaker:" + region + ":" + account + ":code-repository/" + strings.ToLower(name("CodeRepositoryName"))
 			},
@@ -276,6 +280,10 @@ func resourceArns(tpl testutil.Template, fill func(string) string) map[string]st
 		if raw.(map[string]any)["Type"] == "AWS::S3::BucketPolicy" {
 			bucket := strings.Trim(testutil.Render(raw.(map[string]any)["Properties"].(map[string]any)["Bucket"]), "${}")
 			out[id] = out[bucket]
+		}
+		if raw.(map[string]any)["Type"] == "AWS::SNS::TopicPolicy" {
+			topic := strings.Trim(testutil.Render(raw.(map[string]any)["Properties"].(map[string]any)["Topics"].([]any)[0]), "${}")
+			out[id] = out[topic]
 		}
 	}
 	return out

@@ -207,6 +207,11 @@ func TestEveryTaggableResourceOfTheStudioTemplatesIsTaggedFromTheParameters(t *t
 				m := tag.(map[string]any)
 				tags[testutil.Render(m["Key"])] = testutil.Render(m["Value"])
 			}
+			if m, ok := props["Tags"].(map[string]any); ok { // CodeStar notification rules
+				for k, v := range m {
+					tags[k] = testutil.Render(v)
+				}
+			}
 			assert.Equal(t, "${SageMakerProjectName}", tags[project.TagProjectName], "%s: %s %s", name, typ, id)
 			assert.Equal(t, "${SageMakerProjectId}", tags[project.TagProjectID], "%s: %s %s", name, typ, id)
 			tagged++

@@ -36,6 +36,11 @@ func tagsOf(r map[string]any) map[string]string {
 		m, _ := tag.(map[string]any)
 		tags[testutil.Render(m["Key"])] = testutil.Render(m["Value"])
 	}
+	if m, ok := props["Tags"].(map[string]any); ok { // a map for CodeStar notification rules
+		for k, v := range m {
+			tags[k] = testutil.Render(v)
+		}
+	}
 	return tags
 }
 

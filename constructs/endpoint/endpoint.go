@@ -17,6 +17,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssagemaker"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
@@ -63,6 +64,9 @@ type EndpointProps struct {
 	// Default: DefaultDeployment, the safest strategy the fleet allows with a bake of
 	// every step and auto-rollback.
 	Deployment *Deployment
+	// AlarmTopic receives the rollback alarms' state changes (an alarm that trips during
+	// an update has rolled it back). Default: none.
+	AlarmTopic awssns.ITopic
 	// TesterRoleArn is the role of a test gate that invokes the endpoint from another
 	// account. The endpoint then gets the role TesterRoleName, which only that role may
 	// assume, and which may only describe and invoke this endpoint. Default: none.

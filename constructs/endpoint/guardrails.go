@@ -5,10 +5,13 @@ import (
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatchactions"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssagemaker"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
+
+	"github.com/sagemaker-mlops-cdk/mlops/internal/tokens"
 )
 
 // RollbackAlarmNames are the names of the alarms that roll back an update of the
@@ -30,7 +33,11 @@ func newRollbackAlarms(c constructs.Construct, p EndpointProps, name string, rol
 			Statistic:     jsii.String(statistic), Period: awscdk.Duration_Minutes(jsii.Number(1)),
 		})
 	}
-	what := " of endpoint " + name + " (stage " + string(p.Stage) + " of SageMaker project " + p.Project.NameID() + "); during a deployment it rolls the endpoint back to the previous model."
+	serving := ""
+	if !tokens.Is(*p.ModelPackageArn) {
+		serving = ", serving model version " + *p.ModelPackageArn
+	}
+	what := " of endpoint " + name + " (stage " + string(p.Stage) + " of SageMaker project " + p.Project.NameID() + serving + "); during a deployment it rolls the endpoint back to the previous model."
 	alarms := []awscloudwatch.Alarm{
 		awscloudwatch.NewAlarm(c, jsii.String("Errors5xxAlarm"), &awscloudwatch.AlarmProps{
 			AlarmName:          jsii.String(names[0]),
@@ -55,6 +62,9 @@ func newRollbackAlarms(c constructs.Construct, p EndpointProps, name string, rol
 	arns := make([]*string, len(alarms))
 	for i, a := range alarms {
 		arns[i] = a.AlarmArn()
+		if p.AlarmTopic != nil {
+			a.AddAlarmAction(awscloudwatchactions.NewSnsAction(p.AlarmTopic))
+		}
 	}
 	role.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 		Sid: jsii.String("DescribeRollbackAlarms"), Actions: jsii.Strings("cloudwatch:DescribeAlarms"), Resources: &arns,

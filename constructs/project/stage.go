@@ -81,3 +81,8 @@ func (i Identity) TestRoleName() string { return "sagemaker-" + i.ID + "-testing
 func (i Identity) TesterRoleName(stage Stage) string {
 	return "sagemaker-" + i.ID + "-" + string(stage) + "-tester"
 }
+
+// NotificationTopicName is the project's notification topic,
+// `sagemaker-<name>-<id>-notifications`; the endpoint stacks' alarms publish to it by
+// name.
+func (i Identity) NotificationTopicName() string { return i.ResourceName("notifications") }

@@ -190,6 +190,25 @@ func LaunchPermissions(scope constructs.IConstruct, boundary *string) []Permissi
 			Resources: []*string{arn("codecommit", projectNamed, none)},
 		},
 		{
+			Sid:    "ProjectTopics",
+			Reason: "The notification topic sagemaker-<name>-<id>-notifications, its policy and its email subscriptions.",
+			Actions: []string{
+				"sns:CreateTopic", "sns:DeleteTopic", "sns:GetTopicAttributes", "sns:SetTopicAttributes", "sns:Subscribe", "sns:Unsubscribe",
+				"sns:ListSubscriptionsByTopic", "sns:TagResource", "sns:UntagResource", "sns:ListTagsForResource",
+				"sns:GetDataProtectionPolicy", "sns:PutDataProtectionPolicy",
+			},
+			Resources: []*string{arn("sns", projectNamed, none)},
+		},
+		{
+			Sid:    "ProjectNotificationRules",
+			Reason: "The CodeStar notification rules of the pipelines (a failed execution, the production approval); their ARNs end in a generated id, so they are matched by type.",
+			Actions: []string{
+				"codestar-notifications:CreateNotificationRule", "codestar-notifications:UpdateNotificationRule", "codestar-notifications:DeleteNotificationRule",
+				"codestar-notifications:DescribeNotificationRule", "codestar-notifications:TagResource", "codestar-notifications:UntagResource",
+			},
+			Resources: []*string{arn("codestar-notifications", "notificationrule/*", slash)},
+		},
+		{
 			Sid:    "ProjectRules",
 			Reason: "The EventBridge rules that start the pipelines (a push, an approved model version), named sagemaker-<id>-....",
 			Actions: []string{

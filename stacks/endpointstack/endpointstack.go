@@ -9,6 +9,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
@@ -78,6 +79,7 @@ func NewEndpointStack(scope constructs.Construct, id string, props *EndpointStac
 		Serverless:           serverless,
 		DataCapture:          capture,
 		Deployment:           props.Settings.EndpointDeployment(),
+		AlarmTopic:           notificationTopic(stack, props),
 		StorageKey:           storageKey,
 		TesterRoleArn:        testerRole,
 	})
@@ -117,6 +119,17 @@ func modelPackageArn(stack awscdk.Stack, props *EndpointStackProps) *string {
 		Description:    jsii.String("ARN of the approved model package version the endpoint serves"),
 		AllowedPattern: jsii.String(`^arn:aws[a-z-]*:sagemaker:[a-z0-9-]+:[0-9]{12}:model-package/.+/[0-9]+$`),
 	}).ValueAsString()
+}
+
+// notificationTopic is the project's notification topic, which the endpoint's alarms
+// notify, when the endpoint is in the project's account and region; nil elsewhere
+// (CloudWatch alarms notify topics of their own account only).
+func notificationTopic(stack awscdk.Stack, props *EndpointStackProps) awssns.ITopic {
+	if (props.ArtifactsAccount != "" && props.ArtifactsAccount != *stack.Account()) || (props.ArtifactsRegion != "" && props.ArtifactsRegion != *stack.Region()) {
+		return nil
+	}
+	arn := stack.FormatArn(&awscdk.ArnComponents{Service: jsii.String("sns"), Resource: jsii.String(props.Project.NotificationTopicName()), ArnFormat: awscdk.ArnFormat_NO_RESOURCE_NAME})
+	return awssns.Topic_FromTopicArn(stack, jsii.String("NotificationTopic"), arn)
 }
 
 // crossAccount is what an endpoint in another account than the project's artifacts

@@ -10,8 +10,8 @@ prints so nobody mistakes a placeholder for a tested resource:
   see it (the model package group, the CodeCommit repositories, the CodeBuild
   projects, the endpoints' CloudWatch alarms).
 * ``placeholder``: nothing models it; a handler accepts it so that references to it
-  resolve (CodePipeline pipelines, SageMaker code repositories, bucket policies,
-  autoscaling, CDK metadata).
+  resolve (CodePipeline pipelines, SageMaker code repositories, bucket and topic
+  policies, autoscaling, CodeStar notification rules, CDK metadata).
 
 Three moto bugs are corrected for the run: KMS keys created by CloudFormation with tags
 crash moto (it expects TagKey/TagValue where CloudFormation gives Key/Value), moto
@@ -205,6 +205,25 @@ class CloudWatchAlarm(_Resource, CloudFormationModel):
         self.backend().delete_alarms([self.name])
 
 
+class SNSSubscription(_Resource, CloudFormationModel):
+    """An email (or other) subscription to the project's topic, in moto's SNS."""
+
+    cfn_type = "AWS::SNS::Subscription"
+    group = SHIM_TYPES
+
+    def backend(self):
+        from moto.sns.models import sns_backends
+
+        return sns_backends[self.account_id][self.region]
+
+    def create(self):
+        p = self.properties
+        self.name = self.backend().subscribe(p["TopicArn"], p["Endpoint"], p["Protocol"]).arn
+
+    def delete(self):
+        self.backend().unsubscribe(self.name)
+
+
 PUBLISHER = Path(__file__).resolve().parents[2] / "constructs" / "studio" / "publisher"
 
 
@@ -275,6 +294,10 @@ PLACEHOLDERS = [
     _placeholder("AWS::CDK::Metadata"),
     _placeholder("AWS::ApplicationAutoScaling::ScalableTarget"),
     _placeholder("AWS::ApplicationAutoScaling::ScalingPolicy"),
+    # moto has no CodeStar Notifications; and, as for bucket policies, a TLS-only topic
+    # policy would refuse this plain-HTTP emulator's publishing.
+    _placeholder("AWS::CodeStarNotifications::NotificationRule", Arn="arn:aws:codestar-notifications:{region}:{account}:notificationrule/{name}"),
+    _placeholder("AWS::SNS::TopicPolicy"),
 ]
 
 
