@@ -84,7 +84,7 @@ test-python: $(VENV)/.installed $(CONTAINERS:%=$(TOOLS)/container-%/.installed) 
 	cd seedcode/modelbuild && ../../$(VENV)/bin/python -m pytest -q -p no:cacheprovider
 	cd seedcode/modelbuild && ../../$(TOOLS)/container-sklearn-1.9-0/bin/python -m pytest -q -p no:cacheprovider tests/test_preprocess.py
 	cd seedcode/modelbuild && ../../$(TOOLS)/container-xgboost-3.2-0/bin/python -m pytest -q -p no:cacheprovider tests/test_train_evaluate.py
-	$(VENV)/bin/python -m pytest -q -p no:cacheprovider test/seeding test/studio
+	$(VENV)/bin/python -m pytest -q -p no:cacheprovider test/seeding test/studio test/notifications
 
 # -s shows each step of the rehearsal and its duration as it runs.
 e2e: deps ## Rehearse the whole flow against a local AWS emulator (moto server on 127.0.0.1).

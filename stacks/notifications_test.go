@@ -1,6 +1,7 @@
 package stacks_test
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -55,10 +56,37 @@ func TestTheProjectNotifiesItsTopic(t *testing.T) {
 		rules[r.Properties["Name"].(string)] = r.Properties["EventTypeIds"].([]any)
 	}
 	assert.Equal(t, map[string][]any{
-		"sagemaker-abalone-p-abalonedemo1-approval-needed":    {"codepipeline-pipeline-manual-approval-needed"},
-		"sagemaker-abalone-p-abalonedemo1-modelbuild-failed":  {"codepipeline-pipeline-pipeline-execution-failed"},
-		"sagemaker-abalone-p-abalonedemo1-modeldeploy-failed": {"codepipeline-pipeline-pipeline-execution-failed"},
-	}, rules)
+		"sagemaker-abalone-p-abalonedemo1-approval-needed":   {"codepipeline-pipeline-manual-approval-needed"},
+		"sagemaker-abalone-p-abalonedemo1-modelbuild-failed": {"codepipeline-pipeline-pipeline-execution-failed"},
+	}, rules, "the deploy pipeline's failures go through the function that names the version")
+
+	// The deploy pipeline's failed executions invoke the function, which may read that
+	// pipeline's action executions and publish to the topic.
+	fn := tpl.Named(t, "AWS::Lambda::Function", "Description", "Notifies project abalone-p-abalonedemo1 of a failed deployment, naming its stage and model version")
+	env := fn.Properties["Environment"].(map[string]any)["Variables"].(map[string]any)
+	assert.Equal(t, "DEPLOY_MODEL_PACKAGE_ARN", env["VERSION_VARIABLE"])
+	assert.Equal(t, "${"+topic.LogicalID+"}", testutil.Render(env["TOPIC_ARN"]))
+	assert.Contains(t, fn.Properties["Code"].(map[string]any)["ZipFile"], "def handler(event, _context")
+	var failed testutil.Resource
+	for _, r := range tpl.Resources("AWS::Events::Rule") {
+		if src, _ := r.Properties["EventPattern"].(map[string]any)["source"].([]any); len(src) == 1 && src[0] == "aws.codepipeline" {
+			failed = r
+		}
+	}
+	require.NotEmpty(t, failed.LogicalID)
+	pattern := failed.Properties["EventPattern"].(map[string]any)
+	assert.Equal(t, []any{"CodePipeline Pipeline Execution State Change"}, pattern["detail-type"])
+	assert.Equal(t, map[string]any{"state": []any{"FAILED"}}, pattern["detail"])
+	assert.Contains(t, testutil.Render(pattern["resources"].([]any)[0]), "${ModelDeployPipeline")
+	role := strings.Trim(strings.TrimSuffix(testutil.Render(fn.Properties["Role"]), ".Arn}"), "${")
+	actions := map[string][]string{}
+	for _, s := range tpl.RoleStatements(role) {
+		for _, a := range s.Actions {
+			actions[a] = s.Resources
+		}
+	}
+	assert.Contains(t, actions["codepipeline:ListActionExecutions"][0], "${ModelDeployPipeline")
+	assert.Equal(t, []string{"${" + topic.LogicalID + "}"}, actions["sns:Publish"])
 
 	patterns := map[string]any{}
 	for _, r := range tpl.Resources("AWS::Events::Rule") {

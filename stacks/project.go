@@ -135,7 +135,7 @@ func newNotifications(stack awscdk.Stack, cfg config.Config, bucket *artifacts.A
 	n.OnVersionAwaitingApproval(models)
 	n.OnManualApproval(deploy.Pipeline)
 	n.OnPipelineFailure("ModelBuild", build.Pipeline)
-	n.OnPipelineFailure("ModelDeploy", deploy.Pipeline)
+	n.OnDeploymentFailure(deploy.Pipeline, cfg.LogRetention())
 	n.OnSageMakerPipelineFailure()
 	return n
 }

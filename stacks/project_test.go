@@ -366,7 +366,7 @@ func TestEveryTaggableResourceCarriesTheProjectTags(t *testing.T) {
 	tpl := defaultTemplate(t)
 	untaggable := map[string]bool{
 		"AWS::IAM::Policy": true, "AWS::S3::BucketPolicy": true, "AWS::KMS::Alias": true, "AWS::CDK::Metadata": true,
-		"AWS::SNS::TopicPolicy": true, "AWS::SNS::Subscription": true,
+		"AWS::SNS::TopicPolicy": true, "AWS::SNS::Subscription": true, "AWS::Lambda::Permission": true,
 	}
 	all, _ := tpl["Resources"].(map[string]any)
 	for id, r := range all {

@@ -46,7 +46,7 @@ func TestConnectionRepositoriesReplaceCodeCommitAndTheirPushRules(t *testing.T) 
 	assert.Empty(t, tpl.Resources("AWS::CodeCommit::Repository"))
 	for _, r := range tpl.Resources("AWS::Events::Rule") {
 		source := r.Properties["EventPattern"].(map[string]any)["source"]
-		assert.Equal(t, []any{"aws.sagemaker"}, source, "only the approval rule remains: %s", r.LogicalID)
+		assert.NotEqual(t, []any{"aws.codecommit"}, source, "no CodeCommit push rule remains: %s", r.LogicalID)
 	}
 	for name, want := range map[string]map[string]any{
 		"sagemaker-abalone-p-abalonedemo1-modelbuild":  {"ConnectionArn": buildConnection, "FullRepositoryId": "example-org/abalone-modelbuild", "BranchName": "trunk", "DetectChanges": false},

@@ -168,7 +168,9 @@ func requests(t *testing.T, tpl testutil.Template, schemas map[string]testutil.R
 					out = append(out, request{action, lookup(role), map[string]string{"iam:PassedToService": roleServices[typ]}})
 				}
 			case action == "s3:GetObject" || action == "s3:GetObjectVersion":
-				out = append(out, request{action, "arn:aws:s3:::" + codeObject(typ, props, lookup), nil})
+				if object := codeObject(typ, props, lookup); object != "" { // inline code reads no object
+					out = append(out, request{action, "arn:aws:s3:::" + object, nil})
+				}
 			case strings.HasSuffix(action, ":PassConnection"):
 				if connection := connectionOf(props, lookup); connection != "" {
 					out = append(out, request{action, connection, map[string]string{strings.Split(action, ":")[0] + ":PassedToService": "codepipeline.amazonaws.com"}})
@@ -281,6 +283,10 @@ func resourceArns(tpl testutil.Template, fill func(string) string) map[string]st
 			bucket := strings.Trim(testutil.Render(raw.(map[string]any)["Properties"].(map[string]any)["Bucket"]), "${}")
 			out[id] = out[bucket]
 		}
+		if raw.(map[string]any)["Type"] == "AWS::Lambda::Permission" {
+			function := strings.Trim(testutil.Render(raw.(map[string]any)["Properties"].(map[string]any)["FunctionName"]), "${}")
+			out[id] = out[strings.TrimSuffix(function, ".Arn")]
+		}
 		if raw.(map[string]any)["Type"] == "AWS::SNS::TopicPolicy" {
 			topic := strings.Trim(testutil.Render(raw.(map[string]any)["Properties"].(map[string]any)["Topics"].([]any)[0]), "${}")
 			out[id] = out[topic]
@@ -312,6 +318,9 @@ func passedRoles(typ string, props map[string]any) []any {
 func codeObject(typ string, props map[string]any, lookup func(any) string) string {
 	if typ == "AWS::Lambda::Function" {
 		code := props["Code"].(map[string]any)
+		if _, inline := code["ZipFile"]; inline {
+			return ""
+		}
 		return lookup(code["S3Bucket"]) + "/" + lookup(code["S3Key"])
 	}
 	s3, ok := props["Code"].(map[string]any)["S3"].(map[string]any)

@@ -164,6 +164,9 @@ func TestStudioTemplatesNeedNothingOfTheCDKBootstrap(t *testing.T) {
 		var locations []string
 		for _, r := range tpl.Resources("AWS::Lambda::Function") {
 			code := r.Properties["Code"].(map[string]any)
+			if _, inline := code["ZipFile"]; inline {
+				continue // the failed-deployment notifier's code is in the template
+			}
 			locations = append(locations, testutil.Render(code["S3Bucket"])+"/"+testutil.Render(code["S3Key"]))
 		}
 		for _, r := range tpl.Resources("AWS::CodeCommit::Repository") {

@@ -1,12 +1,14 @@
 // Package notifications provides a project's notification topic and what publishes
 // to it: a model version awaiting approval in the registry, a deployment waiting for
 // the production approval, a failed execution of the project's CodePipeline pipelines
-// or of its SageMaker pipeline, and an endpoint's rollback alarm. The topic is
+// (for the deploy pipeline, with the model version) or of its SageMaker pipeline, and
+// an endpoint's rollback alarm. The topic is
 // encrypted with the project's key, accepts TLS only, and is subscribed to by email
 // addresses.
 package notifications
 
 import (
+	_ "embed"
 	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -15,6 +17,8 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awseventstargets"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssnssubscriptions"
 	"github.com/aws/constructs-go/constructs/v10"
@@ -22,7 +26,10 @@ import (
 
 	"github.com/sagemaker-mlops-cdk/mlops/constructs/project"
 	"github.com/sagemaker-mlops-cdk/mlops/constructs/registry"
+	"github.com/sagemaker-mlops-cdk/mlops/deploybuild"
+	"github.com/sagemaker-mlops-cdk/mlops/internal/cfnfix"
 	"github.com/sagemaker-mlops-cdk/mlops/internal/email"
+	"github.com/sagemaker-mlops-cdk/mlops/internal/nag"
 )
 
 // NotificationsProps configures Notifications.
@@ -113,14 +120,63 @@ func (n *Notifications) OnVersionAwaitingApproval(models registry.IModelRegistry
 	}, registry.PendingStatus)
 }
 
-// OnPipelineFailure notifies when an execution of pipeline fails; what names the
-// pipeline in the notification rule's id and name, e.g. "ModelDeploy".
+// OnPipelineFailure notifies when an execution of pipeline fails (CodeStar's message,
+// with the console link); what names the pipeline in the notification rule's id and
+// name, e.g. "ModelBuild".
 func (n *Notifications) OnPipelineFailure(what string, pipeline awscodepipeline.IPipeline) {
 	pipeline.NotifyOn(jsii.String(what+"Failed"), n.Topic, &awscodepipeline.PipelineNotifyOnOptions{
 		NotificationRuleName: jsii.String(n.project.ResourceName(strings.ToLower(what) + "-failed")),
 		Events:               &[]awscodepipeline.PipelineNotificationEvents{awscodepipeline.PipelineNotificationEvents_PIPELINE_EXECUTION_FAILED},
 	})
 }
+
+// OnDeploymentFailure notifies when an execution of the deploy pipeline fails, naming
+// the stage and action that failed and the model version the execution deployed (the
+// Build action's deploybuild.VarModelPackageArn, which CodeStar's message cannot
+// name): an EventBridge rule on the pipeline's failed executions invokes a function
+// that reads the execution's actions and publishes. logRetention bounds its logs.
+func (n *Notifications) OnDeploymentFailure(pipeline awscodepipeline.IPipeline, logRetention awslogs.RetentionDays) awslambda.Function {
+	role := awsiam.NewRole(n.Construct, jsii.String("DeploymentFailedRole"), &awsiam.RoleProps{
+		AssumedBy:   awsiam.NewServicePrincipal(jsii.String("lambda.amazonaws.com"), nil),
+		Description: jsii.String("Tells the topic of project " + n.project.NameID() + " which deployment failed"),
+	})
+	role.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid: jsii.String("ReadTheFailedExecution"), Actions: jsii.Strings("codepipeline:ListActionExecutions"), Resources: &[]*string{pipeline.PipelineArn()},
+	}))
+	n.Topic.GrantPublish(role)
+	nag.Suppress(role, nag.Rule{
+		ID:        "AwsSolutions-IAM5",
+		Reason:    "Publishing to the topic encrypted with the project key needs kms:GenerateDataKey* on that key alone (CDK's topic grant).",
+		AppliesTo: []string{"Action::kms:GenerateDataKey*"},
+	})
+	logs := awslogs.NewLogGroup(n.Construct, jsii.String("DeploymentFailedLogs"), &awslogs.LogGroupProps{Retention: logRetention, RemovalPolicy: awscdk.RemovalPolicy_DESTROY})
+	logs.GrantWrite(role)
+	fn := awslambda.NewFunction(n.Construct, jsii.String("DeploymentFailed"), &awslambda.FunctionProps{
+		Runtime:     awslambda.Runtime_PYTHON_3_14(),
+		Handler:     jsii.String("index.handler"),
+		Code:        awslambda.Code_FromInline(jsii.String(deploymentFailedHandler)),
+		Role:        role,
+		LogGroup:    logs,
+		Timeout:     awscdk.Duration_Seconds(jsii.Number(30)),
+		Description: jsii.String("Notifies project " + n.project.NameID() + " of a failed deployment, naming its stage and model version"),
+		Environment: &map[string]*string{
+			"PROJECT": jsii.String(n.project.NameID()), "TOPIC_ARN": n.Topic.TopicArn(), "VERSION_VARIABLE": jsii.String(deploybuild.VarModelPackageArn),
+		},
+	})
+	cfnfix.RoleDependency(fn, role)
+	pipeline.OnStateChange(jsii.String("DeploymentFailed"), &awsevents.OnEventOptions{
+		Description:  jsii.String("Notifies project " + n.project.NameID() + " of a failed deployment"),
+		EventPattern: &awsevents.EventPattern{Detail: &map[string]interface{}{"state": []string{"FAILED"}}},
+		Target:       awseventstargets.NewLambdaFunction(fn, nil),
+	})
+	return fn
+}
+
+// deploymentFailedHandler is the function of OnDeploymentFailure (tested in
+// test/notifications).
+//
+//go:embed handler/deployment_failed.py
+var deploymentFailedHandler string
 
 // OnManualApproval notifies when pipeline waits for a manual approval, such as the
 // production approval; the message carries the console link and the approval's text.

@@ -24,11 +24,11 @@ func BoundaryPermissions(scope constructs.IConstruct, boundary *string) []Permis
 	return []Permission{
 		{
 			Sid:    "ProjectServices",
-			Reason: "What the project's pipelines, builds, jobs, endpoints and custom resources use: SageMaker, S3, KMS, logs and metrics, CodeBuild, CodePipeline, CodeCommit and connections, EventBridge, Step Functions, the CloudFormation stacks of the endpoints, endpoint autoscaling, built-in images, and the roles of pipeline actions and stage accounts.",
+			Reason: "What the project's pipelines, builds, jobs, endpoints and custom resources use: SageMaker, S3, KMS, logs and metrics, CodeBuild, CodePipeline, CodeCommit and connections, EventBridge, Step Functions, the CloudFormation stacks of the endpoints, endpoint autoscaling, built-in images, the roles of pipeline actions and stage accounts, and publishing to the project's notification topic.",
 			Actions: []string{
 				"sagemaker:*", "s3:*", "kms:*", "logs:*", "cloudwatch:*", "codebuild:*", "codepipeline:*", "codecommit:*",
 				"codestar-connections:UseConnection", "codeconnections:UseConnection", "events:*", "states:*", "lambda:InvokeFunction",
-				"cloudformation:*", "application-autoscaling:*", "sts:AssumeRole",
+				"cloudformation:*", "application-autoscaling:*", "sts:AssumeRole", "sns:Publish",
 				"ecr:GetAuthorizationToken", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability",
 			},
 			Resources: []*string{jsii.String("*")},

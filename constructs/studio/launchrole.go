@@ -229,8 +229,9 @@ func LaunchPermissions(scope constructs.IConstruct, boundary *string) []Permissi
 		},
 		{
 			Sid:    "ProjectFunctions",
-			Reason: "The functions of the seeding custom resource and CDK's providers, named sagemaker-<id>-...; CloudFormation invokes them as custom resources.",
+			Reason: "The functions of the seeding custom resource and CDK's providers, and the one that notifies failed deployments, named sagemaker-<id>-...; CloudFormation invokes the first as custom resources; EventBridge may invoke the last (its resource policy).",
 			Actions: []string{
+				"lambda:AddPermission", "lambda:RemovePermission", "lambda:GetPolicy",
 				"lambda:CreateFunction", "lambda:DeleteFunction", "lambda:GetFunction", "lambda:UpdateFunctionCode", "lambda:UpdateFunctionConfiguration",
 				"lambda:TagResource", "lambda:UntagResource", "lambda:ListTags", "lambda:GetFunctionCodeSigningConfig",
 				"lambda:GetRuntimeManagementConfig", "lambda:GetFunctionRecursionConfig", "lambda:GetFunctionScalingConfig", "lambda:InvokeFunction",

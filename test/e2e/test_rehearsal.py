@@ -124,7 +124,8 @@ def test_the_whole_flow(rehearsal):
         sns.publish(TopicArn=topic_arn, Message=got[0])
         assert [m["Body"] for m in sqs.receive_message(QueueUrl=inbox, WaitTimeSeconds=0).get("Messages", [])] == got
         print("   a version awaiting approval notifies the topic, which reaches a subscribed queue; placeholders: the")
-        print("   CodeStar notification rules (approval needed, failed executions) and EventBridge-to-SNS delivery")
+        print("   CodeStar notification rules (approval needed, failed ModelBuild executions), EventBridge-to-SNS delivery,")
+        print("   and the failed-deployment function (moto runs no CodePipeline; test/notifications tests its handler)")
 
     build_out = r.workdir / "build"
     with step("3. build the endpoint stacks like the pipeline's Build stage"):
