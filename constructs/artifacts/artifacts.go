@@ -38,7 +38,7 @@ type ArtifactBucketProps struct {
 }
 
 // ArtifactBucket is the project's versioned, KMS-encrypted, TLS-only bucket with server
-// access logs in a second bucket. Its Bucket is `sagemaker-project-<id>`; its Key has
+// access logs in a second, versioned bucket. Its Bucket is `sagemaker-project-<id>`; its Key has
 // rotation on, and the builds, pipelines and jobs that use the bucket use it too; its
 // AccessLogs bucket is encrypted with SSE-S3, since S3 log delivery cannot write with
 // a customer-managed key.
@@ -87,11 +87,14 @@ func newAccessLogs(c constructs.Construct, removal awscdk.RemovalPolicy, expiry 
 		Encryption:        awss3.BucketEncryption_S3_MANAGED,
 		BlockPublicAccess: awss3.BlockPublicAccess_BLOCK_ALL(),
 		EnforceSSL:        jsii.Bool(true),
+		// Versioned, so that an overwritten or deleted log stays readable for a month.
+		Versioned:         jsii.Bool(true),
 		RemovalPolicy:     removal,
 		AutoDeleteObjects: jsii.Bool(removal == awscdk.RemovalPolicy_DESTROY),
 		LifecycleRules: &[]*awss3.LifecycleRule{{
-			Id:         jsii.String("ExpireAccessLogs"),
-			Expiration: expiry,
+			Id:                          jsii.String("ExpireAccessLogs"),
+			Expiration:                  expiry,
+			NoncurrentVersionExpiration: awscdk.Duration_Days(jsii.Number(30)),
 		}},
 	})
 	nag.Suppress(logs, nag.Rule{ID: "AwsSolutions-S1", Reason: "This bucket is the destination of the artifact bucket's server access logs; logging it into itself would loop."})

@@ -107,8 +107,10 @@ func TestTheBucketKeepsEverythingByDefault(t *testing.T) {
 	assert.Equal(t, "Enabled", artifactsBucket.Properties["VersioningConfiguration"].(map[string]any)["Status"])
 	for _, b := range buckets {
 		if b.LogicalID != artifactsBucket.LogicalID {
-			assert.Equal(t, []any{map[string]any{"Id": "ExpireAccessLogs", "Status": "Enabled", "ExpirationInDays": float64(365)}},
+			assert.Equal(t, []any{map[string]any{"Id": "ExpireAccessLogs", "Status": "Enabled", "ExpirationInDays": float64(365),
+				"NoncurrentVersionExpiration": map[string]any{"NoncurrentDays": float64(30)}}},
 				b.Properties["LifecycleConfiguration"].(map[string]any)["Rules"])
+			assert.Equal(t, "Enabled", b.Properties["VersioningConfiguration"].(map[string]any)["Status"], "the access logs are versioned too")
 		}
 	}
 	assert.Equal(t, "alias/sagemaker-project-p-churn0001", tpl.One(t, "AWS::KMS::Alias").Properties["AliasName"])
