@@ -278,18 +278,16 @@ func resourceArns(tpl testutil.Template, fill func(string) string) map[string]st
 			out[id] = arn()
 		}
 	}
+	// A policy or permission acts on the resource it names.
+	named := map[string]string{"AWS::S3::BucketPolicy": "Bucket", "AWS::Lambda::Permission": "FunctionName", "AWS::SNS::TopicPolicy": "Topics"}
 	for id, raw := range tpl["Resources"].(map[string]any) {
-		if raw.(map[string]any)["Type"] == "AWS::S3::BucketPolicy" {
-			bucket := strings.Trim(testutil.Render(raw.(map[string]any)["Properties"].(map[string]any)["Bucket"]), "${}")
-			out[id] = out[bucket]
-		}
-		if raw.(map[string]any)["Type"] == "AWS::Lambda::Permission" {
-			function := strings.Trim(testutil.Render(raw.(map[string]any)["Properties"].(map[string]any)["FunctionName"]), "${}")
-			out[id] = out[strings.TrimSuffix(function, ".Arn")]
-		}
-		if raw.(map[string]any)["Type"] == "AWS::SNS::TopicPolicy" {
-			topic := strings.Trim(testutil.Render(raw.(map[string]any)["Properties"].(map[string]any)["Topics"].([]any)[0]), "${}")
-			out[id] = out[topic]
+		r := raw.(map[string]any)
+		if prop, ok := named[r["Type"].(string)]; ok {
+			target := r["Properties"].(map[string]any)[prop]
+			if list, isList := target.([]any); isList {
+				target = list[0]
+			}
+			out[id] = out[strings.TrimSuffix(strings.Trim(testutil.Render(target), "${}"), ".Arn")]
 		}
 	}
 	return out

@@ -181,7 +181,8 @@ func (d Deployment) Check(f Fleet) []FieldError {
 			out = append(out, FieldError{field, value, err})
 		}
 	}
-	add("Strategy", d.Strategy, checkStrategy(d.withDefaults(f).Strategy))
+	r := d.withDefaults(f)
+	add("Strategy", d.Strategy, checkStrategy(r.Strategy))
 	add("BakeSeconds", d.BakeSeconds, waitRange(d.BakeSeconds))
 	add("TerminationWaitSeconds", d.TerminationWaitSeconds, waitRange(d.TerminationWaitSeconds))
 	add("Alarm5xxErrors", d.Alarm5xxErrors, between(d.Alarm5xxErrors, 0, maxAlarm5xxErrors))
@@ -191,7 +192,6 @@ func (d Deployment) Check(f Fleet) []FieldError {
 	if len(out) > 0 {
 		return out
 	}
-	r := d.withDefaults(f)
 	switch {
 	case f.Serverless && r.Strategy != AllAtOnce:
 		add("Strategy", d.Strategy, fmt.Errorf("shifts traffic by instances, and a serverless endpoint has none: use %s or %s", AllAtOnce, Auto))
