@@ -87,6 +87,11 @@ func TestThePipelineRoleUsesTheTeamsRegistryAndBucket(t *testing.T) {
 	}, granted["sagemaker:CreateModelPackage"])
 	assert.Equal(t, []string{"arn:aws:s3:::team-ml-artifacts/*"}, granted["s3:PutObject"])
 	assert.Equal(t, []string{"arn:aws:kms:eu-west-1:111111111111:key/1234abcd-12ab-34cd-56ef-1234567890ab"}, granted["kms:CreateGrant"])
+	// The quality checks: Model Monitor's analyzer image, and the group's latest
+	// Approved version, whose baselines they check against.
+	assert.Contains(t, granted["ecr:BatchGetImage"], "arn:aws:ecr:eu-west-1:*:repository/sagemaker-model-monitor-analyzer")
+	assert.Equal(t, []string{"*"}, granted["sagemaker:ListModelPackages"])
+	assert.Contains(t, granted["sagemaker:DescribeModelPackage"], "arn:aws:sagemaker:eu-west-1:111111111111:model-package/churn-models/*")
 }
 
 func TestBadPropsPanicWithWhatIsAllowed(t *testing.T) {

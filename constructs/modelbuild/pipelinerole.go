@@ -20,6 +20,9 @@ func newPipelineRole(scope constructs.Construct, props *ModelBuildProps) awsiam.
 	})
 	props.Artifacts.GrantReadWrite(role, "")
 	props.Registry.GrantRegister(role)
+	// The quality checks compare their baselines with the group's latest Approved
+	// version's, which SageMaker Pipelines looks up with this role.
+	props.Registry.GrantRead(role)
 	for _, st := range pipelineRoleStatements(scope, props, role) {
 		role.AddToPolicy(st)
 	}
@@ -29,6 +32,11 @@ func newPipelineRole(scope constructs.Construct, props *ModelBuildProps) awsiam.
 			ID:        "AwsSolutions-IAM5",
 			Reason:    "Pipeline steps read and write execution-specific keys in the project's own artifact bucket.",
 			AppliesTo: []string{nag.Resource(role, props.Artifacts.ObjectsArn(""))},
+		},
+		nag.Rule{
+			ID:        "AwsSolutions-IAM5",
+			Reason:    "sagemaker:ListModelPackages, with which the quality checks find the latest Approved version's baselines, supports no resource-level permissions.",
+			AppliesTo: []string{"Resource::*"},
 		},
 		nag.Rule{
 			ID:     "AwsSolutions-IAM5",
@@ -43,6 +51,7 @@ func newPipelineRole(scope constructs.Construct, props *ModelBuildProps) awsiam.
 				nag.ArnPattern("logs", "log-group:"+trainingLogs+":*"),
 				nag.ArnPattern("ecr", "repository/sagemaker-scikit-learn"),
 				nag.ArnPattern("ecr", "repository/sagemaker-xgboost"),
+				nag.ArnPattern("ecr", "repository/"+modelMonitorImage),
 				`Resource::arn:(<AWS::Partition>|aws[a-z-]*):s3:::` + sampleDataBucket + `(<AWS::Region>|[a-z0-9-]+)/dataset/\*`,
 			},
 		})
@@ -82,7 +91,7 @@ func pipelineRoleStatements(scope constructs.Construct, props *ModelBuildProps, 
 			map[string]any{"Bool": map[string]any{"kms:GrantIsForAWSResource": "true"}}),
 		statement("DescribeProjectKey", []string{"kms:DescribeKey"}, []*string{props.Artifacts.KeyArn()}, nil),
 		statement("PullBuiltInImages", []string{"ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability"},
-			[]*string{ecrRepositoryArn(stack, "sagemaker-scikit-learn"), ecrRepositoryArn(stack, "sagemaker-xgboost")}, nil),
+			[]*string{ecrRepositoryArn(stack, "sagemaker-scikit-learn"), ecrRepositoryArn(stack, "sagemaker-xgboost"), ecrRepositoryArn(stack, modelMonitorImage)}, nil),
 	}
 }
 
@@ -110,7 +119,10 @@ const (
 	// data set the seed pipeline reads by default.
 	sampleDataBucket = "sagemaker-servicecatalog-seedcode-"
 	processingLogs   = "/aws/sagemaker/ProcessingJobs"
-	trainingLogs     = "/aws/sagemaker/TrainingJobs"
+	// modelMonitorImage is SageMaker Model Monitor's analyzer, which the quality
+	// checks run in.
+	modelMonitorImage = "sagemaker-model-monitor-analyzer"
+	trainingLogs      = "/aws/sagemaker/TrainingJobs"
 )
 
 func statement(sid string, actions []string, resources []*string, conditions map[string]any) awsiam.PolicyStatement {

@@ -1,10 +1,15 @@
 """Command run-pipeline: creates or updates the SageMaker pipeline with the project's
 tags, starts an execution, waits for it, and exits non-zero when it fails, printing the
-failed step and SageMaker's reason. The ModelBuild CodeBuild project runs it."""
+failed step and SageMaker's reason. The ModelBuild CodeBuild project runs it.
+
+When the pipeline module has a start_parameters(region, model_package_group_name)
+function, the execution starts with the parameters it returns (the abalone pipeline's
+skip the quality checks that have no approved baseline yet), printing its reasons."""
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 import time
 from typing import Callable, List, Optional
@@ -89,7 +94,13 @@ def main(argv: Optional[list] = None) -> int:
     with project_role_checks_off():
         response = pipeline.upsert(role_arn=args.role_arn, description=args.description, tags=tags or None)
     print("Upserted pipeline {}".format(response["PipelineArn"]))
-    execution = pipeline.start()
+    parameters = {}
+    hook = getattr(importlib.import_module(args.module_name), "start_parameters", None)
+    if hook is not None and kwargs.get("model_package_group_name"):
+        parameters, notes = hook(kwargs["region"], kwargs["model_package_group_name"])
+        for note in notes:
+            print(note)
+    execution = pipeline.start(parameters=parameters or None)
     print("Started execution {}".format(execution.arn))
     if args.no_wait:
         return 0

@@ -18,7 +18,7 @@ def test_get_pipeline_definition_writes_valid_json(aws, tmp_path):
     assert code == 0
     definition = json.loads(out.read_text())
     assert definition["Version"] == "2020-12-01"
-    assert len(definition["Steps"]) == 4
+    assert len(definition["Steps"]) == 6
 
 
 def test_unknown_kwargs_fail_naming_them(capsys):

@@ -56,6 +56,12 @@ def test_parameters_are_real_pipeline_parameters_with_defaults(definition):
         "ModelApprovalStatus": {"Name": "ModelApprovalStatus", "Type": "String", "DefaultValue": "PendingManualApproval"},
         "InputDataUrl": {"Name": "InputDataUrl", "Type": "String", "DefaultValue": "s3://sagemaker-servicecatalog-seedcode-us-east-1/dataset/abalone-dataset.csv"},
         "MseThreshold": {"Name": "MseThreshold", "Type": "Float", "DefaultValue": 6.0},
+        **{name: {"Name": name, "Type": kind, "DefaultValue": default} for check in ("DataQuality", "ModelQuality") for name, kind, default in (
+            ("Skip{}Check".format(check), "Boolean", False),
+            ("RegisterNew{}Baseline".format(check), "Boolean", False),
+            ("{}SuppliedStatistics".format(check), "String", ""),
+            ("{}SuppliedConstraints".format(check), "String", ""),
+        )},
     }
 
 
@@ -68,8 +74,13 @@ def test_steps_and_their_dependencies(definition):
         "CheckMSEAbaloneEvaluation",
         "RegisterAbaloneModel-RegisterModel",
         "AbaloneMSEAboveThreshold",
+        "CheckDataQualityAbalone",
+        "CheckModelQualityAbalone",
     }
-    assert [x["Name"] for x in definition["Steps"]] == ["PreprocessAbaloneData", "TrainAbaloneModel", "EvaluateAbaloneModel", "CheckMSEAbaloneEvaluation"]
+    assert [x["Name"] for x in definition["Steps"]] == [
+        "PreprocessAbaloneData", "TrainAbaloneModel", "EvaluateAbaloneModel", "CheckMSEAbaloneEvaluation",
+        "CheckDataQualityAbalone", "CheckModelQualityAbalone",
+    ]
     assert s["PreprocessAbaloneData"]["Type"] == "Processing"
     assert s["TrainAbaloneModel"]["Type"] == "Training"
     assert refers_to(s["TrainAbaloneModel"]["Arguments"]["InputDataConfig"], "PreprocessAbaloneData")
@@ -103,7 +114,7 @@ def test_training_uses_the_built_in_xgboost_and_the_originals_hyperparameters(de
 
 def test_expensive_steps_are_cached(definition):
     s = steps(definition)
-    for name in ("PreprocessAbaloneData", "TrainAbaloneModel", "EvaluateAbaloneModel"):
+    for name in ("PreprocessAbaloneData", "TrainAbaloneModel", "EvaluateAbaloneModel", "CheckDataQualityAbalone", "CheckModelQualityAbalone"):
         assert s[name]["CacheConfig"] == {"Enabled": True, "ExpireAfter": "P7D"}, name
 
 
@@ -118,7 +129,6 @@ def test_condition_compares_the_evaluated_mse_with_the_threshold_parameter(defin
 
 def test_the_condition_registers_a_good_model_and_fails_a_bad_one(definition):
     top = {s["Name"]: s for s in definition["Steps"]}
-    assert list(top) == ["PreprocessAbaloneData", "TrainAbaloneModel", "EvaluateAbaloneModel", "CheckMSEAbaloneEvaluation"]
     check = top["CheckMSEAbaloneEvaluation"]["Arguments"]
     assert [s["Name"] for s in check["IfSteps"]] == ["RegisterAbaloneModel-RegisterModel"]
     assert [s["Name"] for s in check["ElseSteps"]] == ["AbaloneMSEAboveThreshold"]
@@ -136,6 +146,72 @@ def test_register_step_registers_in_the_projects_group_with_metrics(definition):
     stats = reg["ModelMetrics"]["ModelQuality"]["Statistics"]
     assert stats["ContentType"] == "application/json"
     assert refers_to(stats["S3Uri"], "EvaluateAbaloneModel")
+
+
+def test_the_data_quality_check_baselines_the_training_features(definition):
+    check = steps(definition)["CheckDataQualityAbalone"]
+    assert check["Type"] == "QualityCheck" and check["CheckType"] == "DATA_QUALITY"
+    args = check["Arguments"]
+    [dataset] = args["ProcessingInputs"]
+    assert dataset["S3Input"]["S3Uri"] == {"Get": "Steps.PreprocessAbaloneData.ProcessingOutputConfig.Outputs['baseline'].S3Output.S3Uri"}
+    assert json.loads(args["Environment"]["dataset_format"]) == {"csv": {"header": False, "output_columns_position": "START"}}, "as the endpoint captures requests"
+    outputs = {o["OutputName"] for o in steps(definition)["PreprocessAbaloneData"]["Arguments"]["ProcessingOutputConfig"]["Outputs"]}
+    assert outputs == {"train", "validation", "test", "baseline"}
+
+
+def test_the_model_quality_check_baselines_the_regression_metrics_of_the_test_split(definition):
+    check = steps(definition)["CheckModelQualityAbalone"]
+    assert check["Type"] == "QualityCheck" and check["CheckType"] == "MODEL_QUALITY"
+    args = check["Arguments"]
+    [dataset] = args["ProcessingInputs"]
+    assert dataset["S3Input"]["S3Uri"] == {"Get": "Steps.EvaluateAbaloneModel.ProcessingOutputConfig.Outputs['predictions'].S3Output.S3Uri"}
+    env = args["Environment"]
+    assert (env["analysis_type"], env["problem_type"], env["inference_attribute"], env["ground_truth_attribute"]) == ("MODEL_QUALITY", "Regression", "prediction", "label")
+    assert json.loads(env["dataset_format"]) == {"csv": {"header": True, "output_columns_position": "START"}}
+
+
+@pytest.mark.parametrize("name,check", [("CheckDataQualityAbalone", "DataQuality"), ("CheckModelQualityAbalone", "ModelQuality")])
+def test_each_check_takes_its_parameters_fails_on_violation_and_writes_to_its_execution(definition, name, check):
+    step = steps(definition)[name]
+    assert step["SkipCheck"] == {"Get": "Parameters.Skip{}Check".format(check)}
+    assert step["RegisterNewBaseline"] == {"Get": "Parameters.RegisterNew{}Baseline".format(check)}
+    assert step["SuppliedBaselineStatistics"] == {"Get": "Parameters.{}SuppliedStatistics".format(check)}
+    assert step["SuppliedBaselineConstraints"] == {"Get": "Parameters.{}SuppliedConstraints".format(check)}
+    assert step["FailOnViolation"] is True
+    assert step["ModelPackageGroupName"] == "abalone-p-abalonedemo1", "checked against the group's latest Approved version"
+    args = step["Arguments"]
+    assert args["AppSpecification"]["ImageUri"].endswith(".amazonaws.com/sagemaker-model-monitor-analyzer")
+    assert args["ProcessingResources"]["ClusterConfig"] == {
+        "InstanceCount": 1, "InstanceType": "ml.m5.xlarge", "VolumeSizeInGB": 120,
+        "VolumeKmsKeyId": "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+    }
+    assert args["ProcessingOutputConfig"]["KmsKeyId"].startswith("arn:aws:kms:")
+    [output] = args["ProcessingOutputConfig"]["Outputs"]
+    assert output["S3Output"]["S3Uri"] == {"Std:Join": {"On": "/", "Values": [
+        "s3:/", "sagemaker-project-p-abalonedemo1", "abalone-p-abalonedemo1", {"Get": "Execution.PipelineExecutionId"}, name, "output"]}}
+    assert {t["Key"]: t["Value"] for t in args["Tags"]} == {"sagemaker:project-name": "abalone", "sagemaker:project-id": "p-abalonedemo1"}
+
+
+def test_the_version_records_the_new_baselines_and_those_to_check_drift_against(definition):
+    reg = steps(definition)["RegisterAbaloneModel-RegisterModel"]["Arguments"]
+    metrics, drift = reg["ModelMetrics"], reg["DriftCheckBaselines"]
+
+    def source(step, prop):
+        return {"ContentType": "application/json", "S3Uri": {"Get": "Steps.{}.{}".format(step, prop)}}
+
+    assert metrics["ModelDataQuality"] == {
+        "Statistics": source("CheckDataQualityAbalone", "CalculatedBaselineStatistics"),
+        "Constraints": source("CheckDataQualityAbalone", "CalculatedBaselineConstraints"),
+    }
+    assert metrics["ModelQuality"]["Constraints"] == source("CheckModelQualityAbalone", "CalculatedBaselineConstraints")
+    assert drift["ModelDataQuality"] == {
+        "Statistics": source("CheckDataQualityAbalone", "BaselineUsedForDriftCheckStatistics"),
+        "Constraints": source("CheckDataQualityAbalone", "BaselineUsedForDriftCheckConstraints"),
+    }
+    assert drift["ModelQuality"] == {
+        "Statistics": source("CheckModelQualityAbalone", "BaselineUsedForDriftCheckStatistics"),
+        "Constraints": source("CheckModelQualityAbalone", "BaselineUsedForDriftCheckConstraints"),
+    }
 
 
 def test_fail_step_gives_the_mse_and_the_threshold(definition):
@@ -186,8 +262,20 @@ def test_the_definition_is_v2s_but_for_the_listed_differences(definition):
     # default, which v3 leaves out; v3 adds an empty MLflow configuration.
     v2 = {k: v for k, v in v2.items() if not (k.endswith("/AppManaged") and v is False)}
     assert v3.pop("/MlflowConfig") is None
-    changed = {k: v3.get(k) for k in set(v2) | set(v3) if v2.get(k) != v3.get(k)}
+    added = {k for k in set(v3) - set(v2) if k.startswith(MONITORING_ADDITIONS)}
+    changed = {k: v3.get(k) for k in (set(v2) | set(v3)) - added if v2.get(k) != v3.get(k)}
     assert changed == SDK_V3_DIFFERENCES
+    assert added, "the monitoring additions are there"
+
+
+# What the quality checks added to the v2 seed's definition (#14): new parameters and
+# steps after the old ones, an output each of preprocessing and evaluation, and the
+# version's data-quality metrics and drift baselines; nothing of v2's changes.
+MONITORING_ADDITIONS = tuple(
+    ["/Parameters[{}]".format(i) for i in range(6, 14)]
+    + ["/Steps[4]/", "/Steps[5]/", "/Steps[0]/Arguments/ProcessingOutputConfig/Outputs[3]/", "/Steps[2]/Arguments/ProcessingOutputConfig/Outputs[1]/"]
+    + ["/Steps[3]/Arguments/IfSteps[0]/Arguments/" + k for k in ("ModelMetrics/ModelQuality/Constraints/", "ModelMetrics/ModelDataQuality/", "ModelMetrics/Bias", "ModelMetrics/Explainability", "DriftCheckBaselines/")]
+)
 
 
 def test_building_the_pipeline_triggers_no_deprecation_warning_of_this_package(aws):

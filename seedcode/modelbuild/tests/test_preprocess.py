@@ -56,6 +56,18 @@ def test_main_reads_the_mounted_csv_and_writes_headerless_splits(tmp_path, abalo
     assert sizes == {"train": 2923, "validation": 627, "test": 627}
 
 
+def test_main_writes_the_training_features_as_the_endpoint_receives_them(tmp_path, abalone_csv):
+    """The data-quality baseline: the training split without its label, headerless, as
+    samples/abalone-features.csv of the deploy repository sends them."""
+    (tmp_path / "input").mkdir()
+    (tmp_path / "input" / "abalone-dataset.csv").write_bytes(open(abalone_csv, "rb").read())
+    preprocess.main([], base_dir=str(tmp_path))
+    train = pd.read_csv(tmp_path / "train" / "train.csv", header=None)
+    baseline = pd.read_csv(tmp_path / "baseline" / "baseline.csv", header=None)
+    assert baseline.shape == (2923, 10)
+    pd.testing.assert_frame_equal(baseline, train.iloc[:, 1:].T.reset_index(drop=True).T)
+
+
 def test_main_downloads_the_input_data_url_when_nothing_is_mounted(tmp_path, abalone_csv, aws):
     key = "abalone-p-abalonedemo1/raw/abalone-dataset.csv"
     boto3.client("s3", region_name=REGION).upload_file(abalone_csv, BUCKET, key)

@@ -43,6 +43,14 @@ def test_trained_model_evaluates_below_the_threshold(tmp_path, abalone):
     assert math.isfinite(mse["value"]) and math.isfinite(mse["standard_deviation"])
     assert 0 < mse["value"] < 6.0, "the default MseThreshold"
 
+    # The model-quality check's input: a prediction and the label per test row, which
+    # give the same error as the report.
+    predictions = pd.read_csv(tmp_path / "predictions" / "predictions.csv")
+    assert list(predictions.columns) == ["prediction", "label"]
+    assert len(predictions) == len(test)
+    np.testing.assert_allclose(predictions["label"], test[:, 0])
+    assert np.mean(np.square(predictions["label"] - predictions["prediction"])) == pytest.approx(mse["value"])
+
 
 def test_mse_report_is_the_mean_and_spread_of_squared_errors():
     report = evaluate.mse_report(np.array([1.0, 2.0, 3.0]), np.array([1.0, 4.0, 0.0]))

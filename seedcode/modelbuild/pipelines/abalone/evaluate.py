@@ -7,7 +7,10 @@ Runs in SageMaker's XGBoost container: loads the trained model from
     {"regression_metrics": {"mse": {"value": ..., "standard_deviation": ...}}}
 
 The pipeline's condition step reads ``regression_metrics.mse.value`` through a property
-file. The logic lives in functions so the tests can call them.
+file. It also writes the test split's predictions beside their labels to
+/opt/ml/processing/predictions/predictions.csv (header ``prediction,label``), from
+which the model-quality check computes the baseline of the model's regression metrics.
+The logic lives in functions so the tests can call them.
 
 Kept compatible with the container's older Python, pandas and xgboost.
 """
@@ -59,11 +62,22 @@ def mse_report(y_true: np.ndarray, y_pred: np.ndarray) -> Dict[str, Dict]:
     return {"regression_metrics": {"mse": {"value": mse, "standard_deviation": std}}}
 
 
+# The columns of the predictions file, as the model-quality check is told to read them.
+PREDICTION_COLUMN = "prediction"
+LABEL_COLUMN = "label"
+
+
+def predict(model: "xgboost.Booster", test: pd.DataFrame) -> pd.DataFrame:
+    """Predicts the test split (label in the first column): one row per test row, the
+    prediction and the label."""
+    x = xgboost.DMatrix(test.iloc[:, 1:].to_numpy())
+    return pd.DataFrame({PREDICTION_COLUMN: model.predict(x).astype(float), LABEL_COLUMN: test.iloc[:, 0].to_numpy(dtype=float)})
+
+
 def evaluate(model: "xgboost.Booster", test: pd.DataFrame) -> Dict[str, Dict]:
     """Predicts the test split (label in the first column) and reports the error."""
-    y = test.iloc[:, 0].to_numpy()
-    x = xgboost.DMatrix(test.iloc[:, 1:].to_numpy())
-    return mse_report(y, model.predict(x))
+    predictions = predict(model, test)
+    return mse_report(predictions[LABEL_COLUMN].to_numpy(), predictions[PREDICTION_COLUMN].to_numpy())
 
 
 def main(base_dir: str = BASE_DIR, model_dir: Optional[str] = None) -> Dict[str, Dict]:
@@ -77,7 +91,11 @@ def main(base_dir: str = BASE_DIR, model_dir: Optional[str] = None) -> Dict[str,
             tar.extract(MODEL_FILE, path=model_dir, filter="data")
     model = load_model(os.path.join(model_dir, MODEL_FILE))
     test = pd.read_csv(os.path.join(base_dir, "test", "test.csv"), header=None)
-    report = evaluate(model, test)
+    predictions = predict(model, test)
+    report = mse_report(predictions[LABEL_COLUMN].to_numpy(), predictions[PREDICTION_COLUMN].to_numpy())
+    predictions_dir = os.path.join(base_dir, "predictions")
+    os.makedirs(predictions_dir, exist_ok=True)
+    predictions.to_csv(os.path.join(predictions_dir, "predictions.csv"), index=False)
     out_dir = os.path.join(base_dir, "evaluation")
     os.makedirs(out_dir, exist_ok=True)
     with open(os.path.join(out_dir, "evaluation.json"), "w") as f:

@@ -1,9 +1,22 @@
 """The abalone SageMaker pipeline.
 
 Preprocess (scikit-learn processing) -> Train (built-in XGBoost, squared-error
-regression) -> Evaluate (writes evaluation.json) -> if the test MSE is at most the
-MseThreshold parameter, Register the model in the project's model package group (with
-its metrics), else Fail with a message giving the MSE and the threshold.
+regression) -> Evaluate (writes evaluation.json and the test split's predictions) -> if
+the test MSE is at most the MseThreshold parameter, Register the model in the project's
+model package group (with its metrics and baselines), else Fail with a message giving
+the MSE and the threshold.
+
+Beside them, two quality checks (SageMaker Model Monitor's analyzer) compute baselines:
+the data-quality check on the training features (as the endpoint receives them), the
+model-quality check on the test split's predictions and labels (regression metrics).
+Each compares its new baseline with the one of the group's latest Approved version and
+fails the execution on a violation, unless its Skip...Check parameter is true; the
+version registers the new baselines as its ModelMetrics, and as its
+DriftCheckBaselines either the new ones (Register...Baseline true) or those it was
+checked against, which the deploy pipeline monitors its endpoints with. As in
+SageMaker's own monitoring template, Supplied... parameters give a baseline to check
+against instead of the latest Approved version's. run-pipeline skips a check and
+registers its new baseline while no Approved version carries one (the first version).
 
 Instance types, the input data, the approval status and the threshold are pipeline
 parameters: override them per execution (``pipeline.start(parameters={...})``) without
@@ -22,28 +35,34 @@ v2 seed wrote, so a pipeline the v2 seed created is updated in place.
 from __future__ import annotations
 
 import os
-from typing import List, Optional
+from typing import List, Optional, Tuple
 
 import boto3
 from sagemaker.core import image_uris
+from sagemaker.core.drift_check_baselines import DriftCheckBaselines
 from sagemaker.core.model_metrics import MetricsSource, ModelMetrics
+from sagemaker.core.model_monitor.dataset_format import DatasetFormat
 from sagemaker.core.processing import ScriptProcessor
 from sagemaker.core.shapes import ProcessingInput, ProcessingOutput, ProcessingS3Input, ProcessingS3Output, Tag
 from sagemaker.core.training.configs import Compute, InputData, OutputDataConfig, StoppingCondition
 from sagemaker.core.workflow.conditions import ConditionLessThanOrEqualTo
+from sagemaker.core.workflow.execution_variables import ExecutionVariables
 from sagemaker.core.workflow.functions import Join, JsonGet
-from sagemaker.core.workflow.parameters import ParameterFloat, ParameterInteger, ParameterString
+from sagemaker.core.workflow.parameters import ParameterBoolean, ParameterFloat, ParameterInteger, ParameterString
 from sagemaker.core.workflow.pipeline_context import PipelineSession
 from sagemaker.core.workflow.properties import PropertyFile
+from sagemaker.mlops.workflow.check_job_config import CheckJobConfig
 from sagemaker.mlops.workflow.condition_step import ConditionStep
 from sagemaker.mlops.workflow.fail_step import FailStep
 from sagemaker.mlops.workflow.model_step import ModelStep
 from sagemaker.mlops.workflow.pipeline import Pipeline
+from sagemaker.mlops.workflow.quality_check_step import DataQualityCheckConfig, ModelQualityCheckConfig, QualityCheckStep
 from sagemaker.mlops.workflow.steps import CacheConfig, ProcessingStep, TrainingStep
 from sagemaker.serve.model_builder import ModelBuilder
 from sagemaker.train.model_trainer import ModelTrainer
 
 from pipelines._utils import project_role_checks_off
+from pipelines.abalone.evaluate import LABEL_COLUMN, PREDICTION_COLUMN
 from pipelines.abalone.training import HYPERPARAMETERS
 
 BASE_DIR = os.path.dirname(os.path.realpath(__file__))
@@ -66,6 +85,18 @@ EVALUATE_STEP = "EvaluateAbaloneModel"
 CONDITION_STEP = "CheckMSEAbaloneEvaluation"
 REGISTER_STEP = "RegisterAbaloneModel-RegisterModel"
 FAIL_STEP = "AbaloneMSEAboveThreshold"
+DATA_QUALITY_STEP = "CheckDataQualityAbalone"
+MODEL_QUALITY_STEP = "CheckModelQualityAbalone"
+
+# The quality checks: the parameters of each (named as in SageMaker's own monitoring
+# template) by the prefix of their names, and the check jobs' resources, as in AWS's
+# sample (a check job is one instance of SageMaker Model Monitor's analyzer).
+CHECKS = ("DataQuality", "ModelQuality")
+CHECK_INSTANCE_TYPE = "ml.m5.xlarge"
+CHECK_VOLUME_GB = 120
+CHECK_MAX_RUNTIME_SECONDS = 60 * 60
+# Where a model version keeps each check's baseline (DriftCheckBaselines).
+DRIFT_BASELINE_KEYS = {"DataQuality": "ModelDataQuality", "ModelQuality": "ModelQuality"}
 
 
 def default_input_data(region: str) -> str:
@@ -155,6 +186,7 @@ def get_pipeline(
     model_approval_status = ParameterString(name="ModelApprovalStatus", default_value="PendingManualApproval")
     input_data = ParameterString(name="InputDataUrl", default_value=default_input_data(region))
     mse_threshold = ParameterFloat(name="MseThreshold", default_value=6.0)
+    check_params = {check: check_parameters(check) for check in CHECKS}
     cache = CacheConfig(enable_caching=True, expire_after=cache_expire_after)
 
     # The image of a processing job does not depend on its instance type (a parameter
@@ -177,7 +209,7 @@ def get_pipeline(
     step_process = ProcessingStep(
         name=PREPROCESS_STEP,
         step_args=preprocessor.run(
-            outputs=[processing_output("train"), processing_output("validation"), processing_output("test")],
+            outputs=[processing_output("train"), processing_output("validation"), processing_output("test"), processing_output("baseline")],
             code=os.path.join(BASE_DIR, "preprocess.py"),
             arguments=["--input-data", input_data],
         ),
@@ -230,14 +262,49 @@ def get_pipeline(
                 processing_input("input-1", step_train.properties.ModelArtifacts.S3ModelArtifacts, "/opt/ml/processing/model"),
                 processing_input("input-2", outputs["test"].S3Output.S3Uri, "/opt/ml/processing/test"),
             ],
-            outputs=[processing_output("evaluation")],
+            outputs=[processing_output("evaluation"), processing_output("predictions")],
             code=os.path.join(BASE_DIR, "evaluate.py"),
         ),
         property_files=[evaluation_report],
         cache_config=cache,
     )
 
-    evaluation_uri = step_eval.properties.ProcessingOutputConfig.Outputs["evaluation"].S3Output.S3Uri
+    eval_outputs = step_eval.properties.ProcessingOutputConfig.Outputs
+    check_job = CheckJobConfig(
+        role=role,
+        instance_count=1,
+        instance_type=CHECK_INSTANCE_TYPE,
+        volume_size_in_gb=CHECK_VOLUME_GB,
+        volume_kms_key=kms_key,
+        output_kms_key=kms_key,
+        max_runtime_in_seconds=CHECK_MAX_RUNTIME_SECONDS,
+        base_job_name="{}-check".format(base_job_prefix),
+        sagemaker_session=session,
+        tags=tags,
+    )
+    step_data_quality = quality_check_step(
+        DATA_QUALITY_STEP,
+        DataQualityCheckConfig(
+            baseline_dataset=outputs["baseline"].S3Output.S3Uri,
+            dataset_format=DatasetFormat.csv(header=False),
+            output_s3_uri=check_output_uri(bucket, base_job_prefix, DATA_QUALITY_STEP),
+        ),
+        check_params["DataQuality"], check_job, model_package_group_name, cache,
+    )
+    step_model_quality = quality_check_step(
+        MODEL_QUALITY_STEP,
+        ModelQualityCheckConfig(
+            baseline_dataset=eval_outputs["predictions"].S3Output.S3Uri,
+            dataset_format=DatasetFormat.csv(header=True),
+            output_s3_uri=check_output_uri(bucket, base_job_prefix, MODEL_QUALITY_STEP),
+            problem_type="Regression",
+            inference_attribute=PREDICTION_COLUMN,
+            ground_truth_attribute=LABEL_COLUMN,
+        ),
+        check_params["ModelQuality"], check_job, model_package_group_name, cache,
+    )
+
+    evaluation_uri = eval_outputs["evaluation"].S3Output.S3Uri
     # dependencies={}: by default ModelBuilder adds script-mode variables with an empty
     # SAGEMAKER_PROGRAM to the version's container, which the built-in XGBoost serving
     # would then try to import as a module; the built-in algorithm needs none.
@@ -258,10 +325,16 @@ def get_pipeline(
             model_package_group_name=model_package_group_name,
             approval_status=model_approval_status,
             model_metrics=ModelMetrics(
-                model_statistics=MetricsSource(
-                    s3_uri=Join(on="/", values=[evaluation_uri, "evaluation.json"]),
-                    content_type="application/json",
-                )
+                model_statistics=json_source(Join(on="/", values=[evaluation_uri, "evaluation.json"])),
+                model_constraints=json_source(step_model_quality.properties.CalculatedBaselineConstraints),
+                model_data_statistics=json_source(step_data_quality.properties.CalculatedBaselineStatistics),
+                model_data_constraints=json_source(step_data_quality.properties.CalculatedBaselineConstraints),
+            ),
+            drift_check_baselines=DriftCheckBaselines(
+                model_statistics=json_source(step_model_quality.properties.BaselineUsedForDriftCheckStatistics),
+                model_constraints=json_source(step_model_quality.properties.BaselineUsedForDriftCheckConstraints),
+                model_data_statistics=json_source(step_data_quality.properties.BaselineUsedForDriftCheckStatistics),
+                model_data_constraints=json_source(step_data_quality.properties.BaselineUsedForDriftCheckConstraints),
             ),
             customer_metadata_properties={t["Key"]: t["Value"] for t in (tags or [])} or None,
         ),
@@ -288,7 +361,76 @@ def get_pipeline(
             model_approval_status,
             input_data,
             mse_threshold,
+            *[param for check in CHECKS for param in check_params[check].values()],
         ],
-        steps=[step_process, step_train, step_eval, step_cond],
+        # The checks come last so that the steps SDK v2 wrote keep their places.
+        steps=[step_process, step_train, step_eval, step_cond, step_data_quality, step_model_quality],
         sagemaker_session=session,
     )
+
+
+def check_parameters(check: str) -> dict:
+    """The pipeline parameters of a quality check (check is "DataQuality" or
+    "ModelQuality"), keyed by the QualityCheckStep argument each sets: skip the
+    comparison with the previous baseline, register the new baseline as the one to
+    check against from now on, or check against a supplied baseline (S3 URIs; empty:
+    the group's latest Approved version's)."""
+    return {
+        "skip_check": ParameterBoolean(name="Skip{}Check".format(check), default_value=False),
+        "register_new_baseline": ParameterBoolean(name="RegisterNew{}Baseline".format(check), default_value=False),
+        "supplied_baseline_statistics": ParameterString(name="{}SuppliedStatistics".format(check), default_value=""),
+        "supplied_baseline_constraints": ParameterString(name="{}SuppliedConstraints".format(check), default_value=""),
+    }
+
+
+def quality_check_step(name: str, config, params: dict, job: CheckJobConfig, group: str, cache: CacheConfig) -> QualityCheckStep:
+    """A quality check that fails the execution on a violation of its baseline."""
+    return QualityCheckStep(
+        name=name,
+        quality_check_config=config,
+        check_job_config=job,
+        fail_on_violation=True,
+        model_package_group_name=group,
+        cache_config=cache,
+        **params,
+    )
+
+
+def check_output_uri(bucket: str, base_job_prefix: str, step_name: str) -> Join:
+    """Where a check writes its statistics and constraints: a location of the
+    execution, as SageMaker Pipelines gives the processing steps' outputs, so that a
+    version's baselines are never overwritten by a later execution."""
+    return Join(on="/", values=["s3:/", bucket, base_job_prefix, ExecutionVariables.PIPELINE_EXECUTION_ID, step_name, "output"])
+
+
+def json_source(uri) -> MetricsSource:
+    """A JSON metrics or baseline file at uri."""
+    return MetricsSource(s3_uri=uri, content_type="application/json")
+
+
+def start_parameters(region: str, model_package_group_name: str, sagemaker_client=None) -> Tuple[dict, List[str]]:
+    """The parameters the next execution starts with, and a line for each saying why.
+
+    A check compares its new baseline with the one of the group's latest Approved
+    version; SageMaker fails the check when that version has none (no version is
+    Approved yet, or it was registered before the checks). Then the check is skipped
+    and its new baseline registered, so that the first version of a project gets
+    baselines; later executions are checked against the approved ones."""
+    client = sagemaker_client or boto3.client("sagemaker", region_name=region)
+    latest = client.list_model_packages(
+        ModelPackageGroupName=model_package_group_name, ModelApprovalStatus="Approved",
+        SortBy="CreationTime", SortOrder="Descending", MaxResults=1,
+    )["ModelPackageSummaryList"]
+    baselines, version = {}, None
+    if latest:
+        version = latest[0]["ModelPackageArn"]
+        baselines = client.describe_model_package(ModelPackageName=version).get("DriftCheckBaselines") or {}
+    parameters, notes = {}, []
+    for check in CHECKS:
+        if (baselines.get(DRIFT_BASELINE_KEYS[check]) or {}).get("Constraints"):
+            continue
+        parameters["Skip{}Check".format(check)] = True
+        parameters["RegisterNew{}Baseline".format(check)] = True
+        notes.append("{}: no baseline to check against ({}): the check is skipped and the new baseline registered".format(
+            check, "the latest Approved version, {}, has none".format(version) if version else "no Approved version in " + model_package_group_name))
+    return parameters, notes

@@ -4,7 +4,10 @@ Runs in SageMaker's scikit-learn processing container: reads the raw abalone CSV
 /opt/ml/processing/input (or downloads it from --input-data), median-imputes and
 standard-scales the numeric columns, one-hot encodes ``sex``, puts the label ``rings``
 first, shuffles, and writes 70/15/15 train/validation/test splits as headerless CSVs to
-/opt/ml/processing/{train,validation,test}. The logic lives in functions so the tests
+/opt/ml/processing/{train,validation,test}, and the training split's features without
+the label to /opt/ml/processing/baseline: rows as the endpoint receives them, which
+the data-quality check baselines (a baseline with the label column would differ from
+every captured request by that column). The logic lives in functions so the tests
 can call them on a data frame.
 
 Kept compatible with the container's older Python, pandas and scikit-learn.
@@ -102,6 +105,14 @@ def write_splits(
         )
 
 
+def write_baseline(train: np.ndarray, base_dir: str) -> None:
+    """Writes the training split's features (every column but the first, the label) as
+    a headerless CSV to base_dir/baseline/baseline.csv: the shape of a request to the
+    endpoint, and of the data it captures."""
+    os.makedirs(os.path.join(base_dir, "baseline"), exist_ok=True)
+    pd.DataFrame(train[:, 1:]).to_csv(os.path.join(base_dir, "baseline", "baseline.csv"), header=False, index=False)
+
+
 def download(url: str, target: str) -> str:
     """Downloads an s3:// object to target and returns target."""
     import boto3  # only needed in the container, where the data is in S3
@@ -128,6 +139,7 @@ def main(argv: Optional[list] = None, base_dir: str = BASE_DIR) -> None:
     logger.info("read %d rows from %s", len(df), path)
     train, validation, test = split(transform(df))
     write_splits(train, validation, test, base_dir)
+    write_baseline(train, base_dir)
     logger.info("wrote %d/%d/%d rows", len(train), len(validation), len(test))
 
 
