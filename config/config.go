@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 
 	"github.com/sagemaker-mlops-cdk/mlops/constructs/endpoint"
+	"github.com/sagemaker-mlops-cdk/mlops/constructs/monitoring"
 	"github.com/sagemaker-mlops-cdk/mlops/constructs/project"
 	"github.com/sagemaker-mlops-cdk/mlops/deploybuild"
 	"github.com/sagemaker-mlops-cdk/mlops/internal/gitrules"
@@ -145,6 +146,20 @@ type Stage struct {
 	// `terminationWaitSeconds`, `maxExecutionSeconds`, `alarm5xxErrors`,
 	// `alarmModelLatencyMs`).
 	Deployment endpoint.Deployment
+	// Monitoring is the data-quality monitoring of the stage's endpoint against the
+	// baseline of the version it serves: keys `<stage>.monitoring.enabled` (default:
+	// on where data capture is on), `.schedule` (default hourly), `.instanceType` and
+	// `.maxRuntimeSeconds`.
+	Monitoring Monitoring
+}
+
+// Monitoring configures the data-quality monitoring of a stage's endpoint (see
+// package monitoring).
+type Monitoring struct {
+	Enabled           bool
+	Schedule          string
+	InstanceType      string
+	MaxRuntimeSeconds int
 }
 
 // TestGate configures the staging test gate.
@@ -244,6 +259,12 @@ func DefaultStage(name project.Stage) Stage {
 		DataCaptureSamplingPercentage: sampling,
 		DataCapturePrefix:             endpoint.DefaultCapturePrefix(name),
 		Deployment:                    deployment,
+		Monitoring: Monitoring{
+			Enabled:           true,
+			Schedule:          monitoring.DefaultSchedule,
+			InstanceType:      monitoring.DefaultInstanceType,
+			MaxRuntimeSeconds: monitoring.DefaultMaxRuntimeSeconds,
+		},
 	}
 }
 
@@ -277,6 +298,12 @@ func Parse(context map[string]any) (Config, error) {
 		}
 		if err != nil {
 			problems = append(problems, fmt.Sprintf("%s %q is invalid: %v", key, fmt.Sprint(context[key]), err))
+		}
+	}
+	for _, name := range project.PipelineStages() {
+		if _, set := context[string(name)+".monitoring.enabled"]; !set && !cfg.Stage(name).DataCapture {
+			// Monitoring reads captured data: on by default where data capture is on.
+			cfg.stage(name).Monitoring.Enabled = false
 		}
 	}
 	if _, set := context["studio.enabled"]; !set && len(cfg.StageAccounts()) > 0 {
@@ -337,6 +364,14 @@ func (c Config) Stage(name project.Stage) Stage {
 		return c.Prod
 	}
 	panic(fmt.Sprintf("config: no settings for stage %q: the deploy pipeline's stages are %s and %s", name, project.Staging, project.Prod))
+}
+
+// stage is the settings of a stage to change.
+func (c *Config) stage(name project.Stage) *Stage {
+	if name == project.Prod {
+		return &c.Prod
+	}
+	return &c.Staging
 }
 
 // StageTarget resolves where one of the deploy pipeline's stages deploys: its own

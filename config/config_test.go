@@ -103,6 +103,11 @@ func TestBadValuesNameTheKeyTheValueAndWhatIsAllowed(t *testing.T) {
 		{"staging.dataCapture.samplingPercentage", "101", `staging.dataCapture.samplingPercentage "101" is invalid: must be between 0 and 100`},
 		{"prod.dataCapture.samplingPercentage", "-5", `prod.dataCapture.samplingPercentage "-5" is invalid: must be between 0 and 100`},
 		{"prod.dataCapture.prefix", "/leading", `prod.dataCapture.prefix "/leading" is invalid: must be an S3 key prefix`},
+		{"prod.monitoring.enabled", "sometimes", `prod.monitoring.enabled "sometimes" is invalid: must be true or false`},
+		{"prod.monitoring.schedule", "rate(1 hour)", `prod.monitoring.schedule "rate(1 hour)" is invalid: must be a schedule SageMaker Model Monitor runs: hourly "cron(0 * ? * * *)", daily at hour H (0-23, UTC) "cron(0 H ? * * *)", or every N hours (1-24) from hour H "cron(0 H/N ? * * *)"`},
+		{"staging.monitoring.schedule", "NOW", `staging.monitoring.schedule "NOW" is invalid: must be a schedule SageMaker Model Monitor runs`},
+		{"staging.monitoring.instanceType", "m5.xlarge", `staging.monitoring.instanceType "m5.xlarge" is invalid: must be a SageMaker processing instance type such as ml.m5.xlarge`},
+		{"staging.monitoring.maxRuntimeSeconds", "an hour", `staging.monitoring.maxRuntimeSeconds "an hour" is invalid: must be a whole number`},
 		{"projectName", map[string]any{"a": 1.0}, `projectName "map[a:1]" is invalid: must be a string, a number or a boolean, not map[string]interface {}`},
 	}
 	for _, tc := range cases {
@@ -250,6 +255,13 @@ func TestStageRulesThatInvolveSeveralKeys(t *testing.T) {
 			`prod.deployment.strategy "canary" is invalid: is ignored by SageMaker on Inf1 instances (ml.inf1.xlarge)`},
 		{map[string]any{"prod.deployment.maxExecutionSeconds": "28801"},
 			`prod.deployment.maxExecutionSeconds "28801" is invalid: must be between 600 and 28800, or 0 for the waits plus 1800`},
+		// Monitoring: it reads captured data, and a run ends before the next starts.
+		{map[string]any{"prod.dataCapture.enabled": "false", "prod.monitoring.enabled": "true"},
+			`prod.monitoring.enabled "true" with prod.dataCapture.enabled false is invalid: monitoring reads the endpoint's captured data; set prod.dataCapture.enabled to true, or prod.monitoring.enabled to false`},
+		{map[string]any{"staging.monitoring.maxRuntimeSeconds": "3601"},
+			`staging.monitoring.maxRuntimeSeconds "3601" is invalid: must be 60 to 3600 seconds for the schedule "cron(0 * ? * * *)": a run must end before the next one starts`},
+		{map[string]any{"prod.monitoring.schedule": "cron(0 0/2 ? * * *)", "prod.monitoring.maxRuntimeSeconds": "7201"},
+			`prod.monitoring.maxRuntimeSeconds "7201" is invalid: must be 60 to 7200 seconds for the schedule "cron(0 0/2 ? * * *)"`},
 		{map[string]any{"prod.deployment.maxExecutionSeconds": "600", "prod.deployment.terminationWaitSeconds": "60"},
 			`prod.deployment.maxExecutionSeconds "600" is invalid: must be longer than the update's waits, 660 s (1 × 600 s of bake and 60 s of termination wait)`},
 	}
@@ -278,6 +290,25 @@ func TestStageDefaultsAreTheOriginals(t *testing.T) {
 	}
 	assert.Equal(t, 100, cfg.Staging.DataCaptureSamplingPercentage)
 	assert.Equal(t, 80, cfg.Prod.DataCaptureSamplingPercentage)
+}
+
+func TestMonitoringIsOnWhereDataCaptureIsOnUnlessTurnedOff(t *testing.T) {
+	cfg := Default()
+	for name, st := range map[string]Stage{"staging": cfg.Staging, "prod": cfg.Prod} {
+		assert.Equal(t, Monitoring{Enabled: true, Schedule: "cron(0 * ? * * *)", InstanceType: "ml.m5.xlarge", MaxRuntimeSeconds: 3600}, st.Monitoring, name)
+	}
+	cfg, err := Parse(map[string]any{"staging.hosting": "serverless", "staging.dataCapture.enabled": "false", "prod.monitoring.enabled": "false"})
+	require.NoError(t, err)
+	assert.False(t, cfg.Staging.Monitoring.Enabled, "no capture, no monitoring, without saying so")
+	assert.False(t, cfg.Prod.Monitoring.Enabled, "turned off")
+	st, err := ParseStage(project.Identity{Name: "churn", ID: "p-0a1b2c3d4e5f"}, "prod", map[string]any{
+		"monitoring.schedule": "cron(0 3 ? * * *)", "monitoring.maxRuntimeSeconds": 14400.0, "monitoring.instanceType": "ml.c5.xlarge",
+	})
+	require.NoError(t, err)
+	assert.Equal(t, Monitoring{Enabled: true, Schedule: "cron(0 3 ? * * *)", InstanceType: "ml.c5.xlarge", MaxRuntimeSeconds: 14400}, st.Monitoring)
+	st, err = ParseStage(project.Identity{Name: "churn", ID: "p-0a1b2c3d4e5f"}, "staging", map[string]any{"dataCapture.enabled": false})
+	require.NoError(t, err)
+	assert.False(t, st.Monitoring.Enabled, "the stage files follow the same rule")
 }
 
 func TestDeploymentDefaultsBakeProdAndLetTheTestGateDecideStaging(t *testing.T) {

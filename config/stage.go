@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/sagemaker-mlops-cdk/mlops/constructs/endpoint"
+	"github.com/sagemaker-mlops-cdk/mlops/constructs/monitoring"
 	"github.com/sagemaker-mlops-cdk/mlops/constructs/project"
 )
 
@@ -39,6 +40,12 @@ func stageFields(prefix string, stage func(*Config) *Stage) []field {
 		intField(prefix+"deployment.maxExecutionSeconds", n(func(st *Stage) *int { return &st.Deployment.MaxExecutionSeconds }), anyInt),
 		intField(prefix+"deployment.alarm5xxErrors", n(func(st *Stage) *int { return &st.Deployment.Alarm5xxErrors }), anyInt),
 		intField(prefix+"deployment.alarmModelLatencyMs", n(func(st *Stage) *int { return &st.Deployment.AlarmModelLatencyMs }), anyInt),
+		// Monitoring needs data capture, and its runtime depends on its schedule:
+		// Stage.problems checks them together.
+		boolField(prefix+"monitoring.enabled", func(c *Config) *bool { return &stage(c).Monitoring.Enabled }),
+		stringField(prefix+"monitoring.schedule", s(func(st *Stage) *string { return &st.Monitoring.Schedule }), monitoring.CheckSchedule),
+		stringField(prefix+"monitoring.instanceType", s(func(st *Stage) *string { return &st.Monitoring.InstanceType }), monitoring.CheckInstanceType),
+		intField(prefix+"monitoring.maxRuntimeSeconds", n(func(st *Stage) *int { return &st.Monitoring.MaxRuntimeSeconds }), anyInt),
 	}
 }
 
@@ -66,6 +73,12 @@ func (st Stage) problems(name project.Stage, p project.Identity) []string {
 		if err := endpoint.CheckEndpointName(p.Longest().EndpointName(name)); err != nil {
 			out = append(out, fmt.Sprintf("projectName %q with stage %s %v", p.Name, name, err))
 		}
+	}
+	if st.Monitoring.Enabled && !st.DataCapture {
+		out = append(out, fmt.Sprintf("%s.monitoring.enabled \"true\" with %s.dataCapture.enabled false is invalid: monitoring reads the endpoint's captured data; set %s.dataCapture.enabled to true, or %s.monitoring.enabled to false", name, name, name, name))
+	}
+	if err := monitoring.CheckMaxRuntime(st.Monitoring.MaxRuntimeSeconds, st.Monitoring.Schedule); err != nil && monitoring.CheckSchedule(st.Monitoring.Schedule) == nil {
+		out = append(out, fmt.Sprintf("%s.monitoring.maxRuntimeSeconds \"%d\" is invalid: %v", name, st.Monitoring.MaxRuntimeSeconds, err))
 	}
 	for _, e := range st.Deployment.Check(st.fleet()) {
 		out = append(out, fmt.Sprintf("%s %q is invalid: %v", deploymentKey(name, e.Field), fmt.Sprint(e.Value), e.Err))

@@ -202,6 +202,12 @@ func TestDeploymentRoleManagesOnlyTheProjectsEndpointResources(t *testing.T) {
 		"arn:${AWS::Partition}:sagemaker:${AWS::Region}:${AWS::AccountId}:endpoint/abalone-p-abalonedemo1-staging",
 		"arn:${AWS::Partition}:sagemaker:${AWS::Region}:${AWS::AccountId}:endpoint/abalone-p-abalonedemo1-prod",
 	}, bySid["ManageEndpoints"].Resources)
+	assert.ElementsMatch(t, []string{
+		"arn:${AWS::Partition}:sagemaker:${AWS::Region}:${AWS::AccountId}:data-quality-job-definition/abalone-p-abalonedemo1-*",
+		"arn:${AWS::Partition}:sagemaker:${AWS::Region}:${AWS::AccountId}:monitoring-schedule/abalone-p-abalonedemo1-staging",
+		"arn:${AWS::Partition}:sagemaker:${AWS::Region}:${AWS::AccountId}:monitoring-schedule/abalone-p-abalonedemo1-prod",
+	}, bySid["ManageMonitoring"].Resources, "the endpoints' monitoring: job definitions by the project's prefix, schedules named after the endpoints")
+	assert.True(t, bySid["ManageMonitoring"].HasAction("sagemaker:CreateMonitoringSchedule"))
 	assert.Equal(t, map[string]any{"StringEquals": map[string]any{"aws:RequestTag/sagemaker:project-id": "p-abalonedemo1"}}, bySid["CreateTaggedModelsAndConfigs"].Conditions)
 	assert.Equal(t, map[string]any{"StringEquals": map[string]any{"aws:ResourceTag/sagemaker:project-id": "p-abalonedemo1"}}, bySid["ManageTaggedModelsAndConfigs"].Conditions)
 	assert.Equal(t, []string{"arn:${AWS::Partition}:iam::${AWS::AccountId}:role/sagemaker-project-p-abalonedemo1/*"}, bySid["ManageModelRoles"].Resources)

@@ -49,6 +49,9 @@ var configurations = map[string]map[string]any{
 		"staging.account": "222222222222", "prod.account": "222222222222",
 		"staging.hosting": "serverless", "staging.dataCapture.enabled": "false",
 	},
+	// The endpoint stacks as the deploy build synthesizes them for a version with a
+	// data-quality baseline: monitored (see monitoredStages).
+	"monitored": {"projectId": "p-monitored1", "prod.monitoring.schedule": "cron(0 0/6 ? * * *)"},
 	// A sandbox whose ModelBuild code is on GitHub and ModelDeploy code in CodeCommit.
 	"sandbox": {
 		"projectName": "Sandbox-Churn", "projectId": "p-sandbox01", "removalPolicy": "destroy",
@@ -77,7 +80,7 @@ func synthesizedConfig(t *testing.T, name string) synthesis {
 	if !ok {
 		t.Fatalf("no configuration %q", name)
 	}
-	s := synthWithNag(t, filepath.Join(workDir, name), context)
+	s := synthWithNag(t, filepath.Join(workDir, name), context, name == "monitored")
 	synthesized[name] = s
 	return s
 }

@@ -15,8 +15,11 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/sagemaker-mlops-cdk/mlops/config"
+	"github.com/sagemaker-mlops-cdk/mlops/constructs/monitoring"
+	"github.com/sagemaker-mlops-cdk/mlops/constructs/project"
 	"github.com/sagemaker-mlops-cdk/mlops/internal/testutil"
 	"github.com/sagemaker-mlops-cdk/mlops/stacks"
+	"github.com/sagemaker-mlops-cdk/mlops/stacks/endpointstack"
 )
 
 // nagLine is one line of a cdk-nag JSON report.
@@ -47,7 +50,7 @@ type synthesis struct {
 // synthesizes it into dir. Error annotations make the CDK refuse to
 // finish synthesis; they are then read from its validation report rather than lost in
 // the panic.
-func synthWithNag(t *testing.T, dir string, context map[string]any) synthesis {
+func synthWithNag(t *testing.T, dir string, context map[string]any, monitored bool) synthesis {
 	t.Helper()
 	cfg, err := config.Parse(context)
 	require.NoError(t, err)
@@ -69,6 +72,9 @@ func synthWithNag(t *testing.T, dir string, context map[string]any) synthesis {
 		}()
 		// The Studio templates' stage is synthesized while the app is built.
 		stacks.NewProject(app, cfg)
+		if monitored {
+			monitoredStages(app, cfg)
+		}
 		app.Synth(nil)
 	}()
 	if failed {
@@ -183,4 +189,23 @@ func readJSON[T any](t *testing.T, path string) T {
 	var v T
 	require.NoError(t, json.Unmarshal(data, &v), path)
 	return v
+}
+
+// monitoredStages adds both endpoint stacks as the deploy build synthesizes them for
+// a version whose baseline the ModelBuild pipeline's data-quality check wrote (10
+// features of a headerless CSV), with the stage settings of cfg.
+func monitoredStages(app awscdk.App, cfg config.Config) {
+	prefix := "s3://" + cfg.Project.BucketName() + "/" + cfg.Project.ModelArtifactsPrefix() + "exec1/CheckDataQualityAbalone/output/"
+	baseline := &monitoring.Baseline{StatisticsURI: prefix + "statistics.json", ConstraintsURI: prefix + "constraints.json"}
+	for i := 0; i < 10; i++ {
+		baseline.Features = append(baseline.Features, fmt.Sprintf("_c%d", i))
+	}
+	for _, stage := range project.PipelineStages() {
+		endpointstack.NewEndpointStack(app, "Monitored"+stage.Title(), &endpointstack.EndpointStackProps{
+			StackProps: awscdk.StackProps{StackName: jsii.String(cfg.Project.DeployStackName(stage) + "-monitored")},
+			Project:    cfg.Project, Stage: stage, Settings: cfg.Stage(stage),
+			ModelPackageArn: "arn:aws:sagemaker:eu-west-1:111111111111:model-package/" + cfg.Project.ModelPackageGroupName() + "/3",
+			Baseline:        baseline,
+		})
+	}
 }

@@ -57,6 +57,9 @@ func newBuildProject(c constructs.Construct, s *settings) awscodebuild.PipelineP
 	})
 	s.Registry.GrantRead(build)
 	s.Artifacts.GrantReadWrite(build, cachePrefix(name))
+	// The versions' data-quality baselines, which the ModelBuild pipeline writes under
+	// the project's prefix: the build reads their features.
+	s.Artifacts.GrantRead(build, p.ModelArtifactsPrefix())
 	grantReadStageStacks(build, s)
 	return build
 }

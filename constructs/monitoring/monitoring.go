@@ -251,16 +251,17 @@ func newJobDefinition(c constructs.Construct, p DataQualityMonitorProps, role aw
 	return job
 }
 
-// jobDefinitionName is the endpoint's name (shortened to fit) and a digest of the
-// job's settings and baseline.
+// jobDefinitionName is `<name>-<id>-<stage>-<digest>`, or `<name>-<id>-<digest>`
+// where that is too long, the digest being of the job's settings and baseline: the
+// project's prefix, which the deployment role's grants name, and a new name for each
+// replacement.
 func jobDefinitionName(p DataQualityMonitorProps) string {
-	sum := sha256.Sum256([]byte(strings.Join([]string{p.Baseline.StatisticsURI, p.Baseline.ConstraintsURI, p.InstanceType, fmt.Sprint(p.MaxRuntimeSeconds), p.CapturePrefix}, "\n")))
+	sum := sha256.Sum256([]byte(strings.Join([]string{p.Baseline.StatisticsURI, p.Baseline.ConstraintsURI, p.InstanceType, fmt.Sprint(p.MaxRuntimeSeconds), p.CapturePrefix, p.EndpointName}, "\n")))
 	digest := hex.EncodeToString(sum[:])[:8]
-	base := p.EndpointName
-	if limit := maxJobDefinitionName - len(digest) - 1; len(base) > limit {
-		base = strings.TrimRight(base[:limit], "-")
+	if name := p.Project.NameID() + "-" + string(p.Stage) + "-" + digest; len(name) <= maxJobDefinitionName {
+		return name
 	}
-	return base + "-" + digest
+	return p.Project.NameID() + "-" + digest
 }
 
 // maxJobDefinitionName is the longest job definition name SageMaker accepts.

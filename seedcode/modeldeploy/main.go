@@ -25,17 +25,20 @@ import (
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sagemaker"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/sagemaker-mlops-cdk/mlops/config"
+	"github.com/sagemaker-mlops-cdk/mlops/constructs/monitoring"
 	"github.com/sagemaker-mlops-cdk/mlops/constructs/project"
 	"github.com/sagemaker-mlops-cdk/mlops/deploybuild"
 	"github.com/sagemaker-mlops-cdk/mlops/jsiiclose"
 	"github.com/sagemaker-mlops-cdk/mlops/stacks/endpointstack"
 	"github.com/sagemaker-mlops-cdk/mlops/version"
 
+	"modeldeploy/internal/baseline"
 	"modeldeploy/internal/decide"
 	"modeldeploy/internal/deployed"
 	"modeldeploy/internal/resolve"
@@ -111,7 +114,8 @@ func run(ctx context.Context, getenv func(string) string, dir string) error {
 	}
 	if arn := env.ModelPackageArn; arn != "" {
 		// Set by hand: that version, without asking AWS anything.
-		if err := synthesize(dir, env, stages, arn); err != nil {
+		fmt.Println("Deploying without monitoring: the baseline of a version given by " + deploybuild.EnvModelPackageArn + " is not looked up")
+		if err := synthesize(dir, env, stages, arn, nil); err != nil {
 			return err
 		}
 		return writeDecision(env, deploybuild.Decision{Deploy: true, ModelPackageArn: arn, Reason: "deploying " + decide.Version(arn) + ", given by " + deploybuild.EnvModelPackageArn})
@@ -125,7 +129,11 @@ func run(ctx context.Context, getenv func(string) string, dir string) error {
 		return err
 	}
 	if pkg.ARN != "" {
-		if err := synthesize(dir, env, stages, pkg.ARN); err != nil {
+		found, err := baselineOf(ctx, cfg, pkg.ARN, stages)
+		if err != nil {
+			return err
+		}
+		if err := synthesize(dir, env, stages, pkg.ARN, found); err != nil {
 			return err
 		}
 	}
@@ -145,8 +153,43 @@ func writeDecision(env deploybuild.Environment, decision deploybuild.Decision) e
 	return os.WriteFile(filepath.Join(env.OutDir, deploybuild.DecisionFile), []byte(decision.Script()), 0o644)
 }
 
-// synthesize writes the two endpoint stacks serving arn into the output directory.
-func synthesize(dir string, env deploybuild.Environment, stages map[project.Stage]config.Stage, arn string) error {
+// baselineOf looks up the data-quality baseline of the version arn, when a stage
+// monitors its endpoint, and says what it found.
+func baselineOf(ctx context.Context, cfg aws.Config, arn string, stages map[project.Stage]config.Stage) (*monitoring.Baseline, error) {
+	monitored := false
+	for _, st := range stages {
+		monitored = monitored || st.Monitoring.Enabled
+	}
+	if !monitored {
+		return nil, nil
+	}
+	found, err := baseline.Of(ctx, sagemaker.NewFromConfig(cfg), s3.NewFromConfig(cfg), arn)
+	if err != nil {
+		return nil, err
+	}
+	if found.Baseline == nil {
+		fmt.Println("Deploying without monitoring: " + found.Source + "; the ModelBuild pipeline's data-quality check registers one with each version")
+	}
+	return found.Baseline, nil
+}
+
+// monitoredWith is the baseline a stage's endpoint is monitored against, nil when it
+// is not, saying why when the stage would monitor it.
+func monitoredWith(env deploybuild.Environment, name project.Stage, st config.Stage, b *monitoring.Baseline) *monitoring.Baseline {
+	if !st.Monitoring.Enabled || b == nil {
+		return nil
+	}
+	if t, elsewhere := env.Elsewhere[name]; elsewhere {
+		fmt.Printf("Deploying %s without monitoring: its account %s is not yet granted the project's baselines and reports (monitoring of stages in other accounts is to come)\n", name, t.Account)
+		return nil
+	}
+	fmt.Printf("Monitoring %s against %s, %s\n", name, b.ConstraintsURI, st.Monitoring.Schedule)
+	return b
+}
+
+// synthesize writes the two endpoint stacks serving arn into the output directory,
+// monitored against b where their stage says so (nil: not monitored).
+func synthesize(dir string, env deploybuild.Environment, stages map[project.Stage]config.Stage, arn string, b *monitoring.Baseline) error {
 	fmt.Printf("Synthesizing the endpoint stacks of model package %s of group %s with sagemaker-mlops-cdk %s\n", arn, env.ModelPackageGroup, version.Version)
 	cdkContext, err := readCDKContext(filepath.Join(dir, "cdk.json"))
 	if err != nil {
@@ -160,6 +203,7 @@ func synthesize(dir string, env deploybuild.Environment, stages map[project.Stag
 			Settings:               stages[name],
 			ModelPackageArn:        arn,
 			PermissionsBoundaryArn: env.PermissionsBoundaryArn,
+			Baseline:               monitoredWith(env, name, stages[name], b),
 		}
 		if t, ok := env.Elsewhere[name]; ok {
 			props.Env = &awscdk.Environment{Account: jsii.String(t.Account), Region: jsii.String(t.Region)}

@@ -6,6 +6,8 @@
 package endpointstack
 
 import (
+	"fmt"
+
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
@@ -16,6 +18,7 @@ import (
 	"github.com/sagemaker-mlops-cdk/mlops/config"
 	"github.com/sagemaker-mlops-cdk/mlops/constructs/artifacts"
 	"github.com/sagemaker-mlops-cdk/mlops/constructs/endpoint"
+	"github.com/sagemaker-mlops-cdk/mlops/constructs/monitoring"
 	"github.com/sagemaker-mlops-cdk/mlops/constructs/project"
 )
 
@@ -45,6 +48,11 @@ type EndpointStackProps struct {
 	// role may create only roles that carry it (see the deploy pipeline's
 	// ModelDeployProps.PermissionsBoundary). Default: no boundary.
 	PermissionsBoundaryArn string
+	// Baseline is the data-quality baseline of the version served (the ModelBuild
+	// pipeline's quality check, as the version records it). With it, and the stage's
+	// monitoring on (Settings.Monitoring), the stack monitors the endpoint's captured
+	// data against it. Default: none, the endpoint is not monitored.
+	Baseline *monitoring.Baseline
 }
 
 // EndpointStack deploys one stage's endpoint, `sagemaker-<name>-<id>-deploy-<stage>`.
@@ -55,6 +63,8 @@ type EndpointStack struct {
 	awscdk.Stack
 	// Endpoint is the stage's endpoint.
 	Endpoint *endpoint.Endpoint
+	// Monitoring is its data-quality monitoring, nil when it has none.
+	Monitoring *monitoring.DataQualityMonitor
 }
 
 // NewEndpointStack creates the endpoint stack. It panics when the props are invalid.
@@ -66,6 +76,7 @@ func NewEndpointStack(scope constructs.Construct, id string, props *EndpointStac
 	}
 	instance, serverless, capture := props.Settings.EndpointHosting()
 	storageKey, testerRole := crossAccount(stack, props, instance != nil)
+	topic := notificationTopic(stack, props)
 	ep := endpoint.NewEndpoint(stack, "Endpoint", &endpoint.EndpointProps{
 		Project:         props.Project,
 		Stage:           props.Stage,
@@ -79,12 +90,37 @@ func NewEndpointStack(scope constructs.Construct, id string, props *EndpointStac
 		Serverless:           serverless,
 		DataCapture:          capture,
 		Deployment:           props.Settings.EndpointDeployment(),
-		AlarmTopic:           notificationTopic(stack, props),
+		AlarmTopic:           topic,
 		StorageKey:           storageKey,
 		TesterRoleArn:        testerRole,
 	})
 	awscdk.NewCfnOutput(stack, jsii.String("EndpointName"), &awscdk.CfnOutputProps{Value: jsii.String(ep.Name)})
-	return &EndpointStack{Stack: stack, Endpoint: ep}
+	return &EndpointStack{Stack: stack, Endpoint: ep, Monitoring: monitor(stack, props, ep, capture, topic)}
+}
+
+// monitor creates the endpoint's data-quality monitoring when the stage has it on and
+// the version has a baseline; its reports and alarms are the project's.
+func monitor(stack awscdk.Stack, props *EndpointStackProps, ep *endpoint.Endpoint, capture *endpoint.DataCapture, topic awssns.ITopic) *monitoring.DataQualityMonitor {
+	m := props.Settings.Monitoring
+	if !m.Enabled || props.Baseline == nil {
+		return nil
+	}
+	if capture == nil {
+		panic(fmt.Sprintf("stage %s: monitoring is on without data capture: turn %s.dataCapture.enabled on or %s.monitoring.enabled off", props.Stage, props.Stage, props.Stage))
+	}
+	return monitoring.NewDataQualityMonitor(stack, "Monitoring", &monitoring.DataQualityMonitorProps{
+		Project:           props.Project,
+		Stage:             props.Stage,
+		Endpoint:          ep.Resource,
+		EndpointName:      ep.Name,
+		Artifacts:         artifacts.Reference{Scope: stack, Project: props.Project, Account: props.ArtifactsAccount, Region: props.ArtifactsRegion},
+		CapturePrefix:     props.Settings.DataCapturePrefix,
+		Baseline:          *props.Baseline,
+		Schedule:          m.Schedule,
+		InstanceType:      m.InstanceType,
+		MaxRuntimeSeconds: m.MaxRuntimeSeconds,
+		AlarmTopic:        topic,
+	})
 }
 
 // TagDeploymentStage tags every resource of the stack with its stage, as SageMaker's

@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/sagemaker-mlops-cdk/mlops/config"
+	"github.com/sagemaker-mlops-cdk/mlops/constructs/monitoring"
 	"github.com/sagemaker-mlops-cdk/mlops/constructs/project"
 	"github.com/sagemaker-mlops-cdk/mlops/internal/testutil"
 	"github.com/sagemaker-mlops-cdk/mlops/stacks/endpointstack"
@@ -92,4 +93,40 @@ func ExampleNewEndpointStack() {
 	fmt.Println(*stack.StackName(), stack.Endpoint.Name)
 	// Output:
 	// sagemaker-churn-p-churn0001-deploy-staging churn-p-churn0001-staging
+}
+
+// A version with a baseline is monitored where the stage says so, and its alarm
+// notifies the project's topic; without a baseline, or with monitoring off, the stack
+// has no monitoring.
+func TestTheStackMonitorsTheEndpointAgainstTheVersionsBaseline(t *testing.T) {
+	app := testutil.NewApp(t, "", nil)
+	baseline := &monitoring.Baseline{
+		StatisticsURI:  "s3://sagemaker-project-p-abalonedemo1/abalone-p-abalonedemo1/e1/CheckDataQualityAbalone/output/statistics.json",
+		ConstraintsURI: "s3://sagemaker-project-p-abalonedemo1/abalone-p-abalonedemo1/e1/CheckDataQualityAbalone/output/constraints.json",
+		Features:       []string{"_c0", "_c1"},
+	}
+	off := config.DefaultStage(project.Prod)
+	off.Monitoring.Enabled = false
+	stack := func(id string, stage project.Stage, settings config.Stage, b *monitoring.Baseline) *endpointstack.EndpointStack {
+		return endpointstack.NewEndpointStack(app, id, &endpointstack.EndpointStackProps{
+			StackProps: awscdk.StackProps{Env: &awscdk.Environment{Account: jsii.String("111111111111"), Region: jsii.String("eu-west-1")}},
+			Project:    abalone, Stage: stage, Settings: settings, ModelPackageArn: approvedArn, Baseline: b,
+		})
+	}
+	monitored := stack("Monitored", project.Staging, config.DefaultStage(project.Staging), baseline)
+	require.NotNil(t, monitored.Monitoring)
+	tpl := testutil.Synth(t, monitored.Stack)
+	schedule := tpl.One(t, "AWS::SageMaker::MonitoringSchedule")
+	assert.Equal(t, "cron(0 * ? * * *)", schedule.Properties["MonitoringScheduleConfig"].(map[string]any)["ScheduleConfig"].(map[string]any)["ScheduleExpression"])
+	tags := map[string]any{}
+	for _, tag := range schedule.Properties["Tags"].([]any) {
+		tags[tag.(map[string]any)["Key"].(string)] = tag.(map[string]any)["Value"]
+	}
+	assert.Equal(t, "staging", tags["sagemaker:deployment-stage"])
+	assert.Equal(t, "p-abalonedemo1", tags["sagemaker:project-id"])
+	drift := tpl.Named(t, "AWS::CloudWatch::Alarm", "AlarmName", "abalone-p-abalonedemo1-staging-data-drift")
+	assert.Equal(t, []any{"arn:aws:sns:eu-west-1:111111111111:sagemaker-abalone-p-abalonedemo1-notifications"}, drift.Properties["AlarmActions"])
+
+	assert.Nil(t, stack("Unmonitored", project.Prod, config.DefaultStage(project.Prod), nil).Monitoring, "no baseline")
+	assert.Nil(t, stack("Off", project.Prod, off, baseline).Monitoring, "monitoring off")
 }

@@ -8,10 +8,11 @@ prints so nobody mistakes a placeholder for a tested resource:
 * ``shim``: moto has the service but no CloudFormation handler; a handler below creates
   the resource in moto's backend from the template's properties, so later API calls
   see it (the model package group, the CodeCommit repositories, the CodeBuild
-  projects, the endpoints' CloudWatch alarms).
+  projects, the endpoints' CloudWatch alarms, the data-quality job definitions).
 * ``placeholder``: nothing models it; a handler accepts it so that references to it
   resolve (CodePipeline pipelines, SageMaker code repositories, bucket and topic
-  policies, autoscaling, CodeStar notification rules, CDK metadata).
+  policies, autoscaling, CodeStar notification rules, monitoring schedules, CDK
+  metadata).
 
 Three moto bugs are corrected for the run: KMS keys created by CloudFormation with tags
 crash moto (it expects TagKey/TagValue where CloudFormation gives Key/Value), moto
@@ -205,6 +206,34 @@ class CloudWatchAlarm(_Resource, CloudFormationModel):
         self.backend().delete_alarms([self.name])
 
 
+class DataQualityJobDefinition(_Resource, CloudFormationModel):
+    """An endpoint's data-quality monitoring job, in moto's SageMaker, which models job
+    definitions but has no CloudFormation handler for them."""
+
+    cfn_type = "AWS::SageMaker::DataQualityJobDefinition"
+    name_property = "JobDefinitionName"
+    group = SHIM_TYPES
+    attributes = {"JobDefinitionArn": "arn:aws:sagemaker:{region}:{account}:data-quality-job-definition/{name}"}
+
+    def backend(self):
+        from moto.sagemaker.models import sagemaker_backends
+
+        return sagemaker_backends[self.account_id][self.region]
+
+    def create(self):
+        p = self.properties
+        self.backend().create_data_quality_job_definition(
+            account_id=self.account_id, job_definition_name=self.name, tags=_tags(p), role_arn=p["RoleArn"],
+            job_resources=p["JobResources"], stopping_condition=p.get("StoppingCondition"), environment=None,
+            network_config=p.get("NetworkConfig"), data_quality_baseline_config=p.get("DataQualityBaselineConfig"),
+            data_quality_app_specification=p["DataQualityAppSpecification"], data_quality_job_input=p["DataQualityJobInput"],
+            data_quality_job_output_config=p["DataQualityJobOutputConfig"],
+        )
+
+    def delete(self):
+        self.backend().data_quality_job_definitions.pop(self.name, None)
+
+
 class SNSSubscription(_Resource, CloudFormationModel):
     """An email (or other) subscription to the project's topic, in moto's SNS."""
 
@@ -298,6 +327,8 @@ PLACEHOLDERS = [
     # policy would refuse this plain-HTTP emulator's publishing.
     _placeholder("AWS::CodeStarNotifications::NotificationRule", Arn="arn:aws:codestar-notifications:{region}:{account}:notificationrule/{name}"),
     _placeholder("AWS::SNS::TopicPolicy"),
+    # moto 5.2.5 has no monitoring schedules.
+    _placeholder("AWS::SageMaker::MonitoringSchedule", "MonitoringScheduleName", MonitoringScheduleArn="arn:aws:sagemaker:{region}:{account}:monitoring-schedule/{name}"),
 ]
 
 

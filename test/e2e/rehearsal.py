@@ -238,9 +238,11 @@ class Project:
         return {"status": ep["EndpointStatus"], "capture": config["DataCaptureConfig"]["InitialSamplingPercentage"],
                 "package": model["PrimaryContainer"]["ModelPackageName"], "instance": config["ProductionVariants"][0]["InstanceType"]}
 
-    def register(self, status="PendingManualApproval") -> str:
+    def register(self, status="PendingManualApproval", **baselines) -> str:
+        """Registers a version; baselines are DriftCheckBaselines and ModelMetrics."""
         time.sleep(0.01)  # distinct creation times
         return self.r.client("sagemaker").create_model_package(
+            **baselines,
             ModelPackageGroupName=self.group,
             ModelApprovalStatus=status,
             InferenceSpecification={

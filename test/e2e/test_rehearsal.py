@@ -14,8 +14,11 @@
    (the build redeploys the newest version still Approved, through the test gate),
    reject a version no stage serves (the deploy stages are skipped), reject the last
    Approved one (nothing deployed, the build says why);
-6. check the failures: a failing test gate keeps prod as it was;
-7. clean up as the walkthrough's step 6 says, and check what is retained.
+6. monitor: a version registered with a data-quality baseline (as the ModelBuild
+   pipeline's check writes it) deploys monitored endpoints, the build saying so; a
+   version without one deployed unmonitored in step 3, the build saying why;
+7. check the failures: a failing test gate keeps prod as it was;
+8. clean up as the walkthrough's step 6 says, and check what is retained.
 
 moto runs neither CodePipeline nor SageMaker's blue/green updates: the pipeline's
 stage conditions are replayed from the Build action's exported variables (the build's
@@ -131,6 +134,7 @@ def test_the_whole_flow(rehearsal):
     with step("3. build the endpoint stacks like the pipeline's Build stage"):
         proc = p.build(build_out)
         assert "Synthesizing the endpoint stacks of model package {}".format(approved) in proc.stdout, proc.stdout
+        assert "Deploying without monitoring: model package {} records no data-quality baseline".format(approved) in proc.stdout, proc.stdout
         assert p.decision(build_out)["DEPLOY"] == "true", "no stage runs it yet"
         staging = json.loads((build_out / "Staging.template.json").read_text())
         models = [v for v in staging["Resources"].values() if v["Type"] == "AWS::SageMaker::Model"]
@@ -179,7 +183,40 @@ def test_the_whole_flow(rehearsal):
         print("   placeholder: moto runs no CodePipeline; the deploy stages' entry condition (#{BuildVariables.DEPLOY} EQ true,")
         print("   else SKIP) is replayed from the build's deploy.env, as buildspec.yml exports it")
 
-    with step("6. failures: a failing test gate keeps prod away"):
+    with step("6. a version with a data-quality baseline deploys monitored endpoints"):
+        s3 = r.client("s3")
+        bucket = "sagemaker-project-" + p.id
+        prefix = "{}/exec-monitored/CheckDataQualityAbalone/output/".format(p.group)
+        features = [{"name": "_c{}".format(i), "inferred_type": "Fractional", "completeness": 1.0} for i in range(10)]
+        constraints = {"version": 0.0, "features": features, "monitoring_config": {"evaluate_constraints": "Enabled", "emit_metrics": "Enabled",
+                       "distribution_constraints": {"perform_comparison": "Enabled", "comparison_threshold": 0.1, "comparison_method": "Robust"}}}
+        s3.put_object(Bucket=bucket, Key=prefix + "constraints.json", Body=json.dumps(constraints).encode())
+        s3.put_object(Bucket=bucket, Key=prefix + "statistics.json", Body=b'{"version": 0.0, "dataset": {"item_count": 2923}, "features": []}')
+        uri = "s3://{}/{}".format(bucket, prefix)
+        baseline = {"Statistics": {"ContentType": "application/json", "S3Uri": uri + "statistics.json"},
+                    "Constraints": {"ContentType": "application/json", "S3Uri": uri + "constraints.json"}}
+        monitored = p.register("Approved", DriftCheckBaselines={"ModelDataQuality": baseline}, ModelMetrics={"ModelDataQuality": baseline})
+        proc = p.build(r.workdir / "build-monitored")
+        for stage in ("staging", "prod"):
+            assert "Monitoring {} against {}constraints.json, cron(0 * ? * * *)".format(stage, uri) in proc.stdout, proc.stdout
+        assert p.after_build(r.workdir / "build-monitored", REALISTIC) == "deployed to prod"
+        sm = r.client("sagemaker")
+        for stage in ("staging", "prod"):
+            endpoint = "{}-{}".format(p.group, stage)
+            assert p.served(stage) == monitored
+            names = [x["PhysicalResourceId"] for x in cf.list_stack_resources(StackName=p.actions["Deploy" + stage.capitalize()]["StackName"])["StackResourceSummaries"]
+                     if x["ResourceType"] == "AWS::SageMaker::DataQualityJobDefinition"]
+            assert len(names) == 1, names
+            job = sm.describe_data_quality_job_definition(JobDefinitionName=names[0].split("/")[-1])
+            assert job["DataQualityBaselineConfig"]["ConstraintsResource"]["S3Uri"] == uri + "constraints.json"
+            assert job["DataQualityJobInput"]["EndpointInput"]["EndpointName"] == endpoint
+            assert job["DataQualityJobOutputConfig"]["MonitoringOutputs"][0]["S3Output"]["S3Uri"] == "s3://{}/monitoring-{}".format(bucket, stage)
+            alarms = r.client("cloudwatch").describe_alarms(AlarmNames=[endpoint + "-data-drift"])["MetricAlarms"]
+            assert [a["Threshold"] for a in alarms] == [0.1], "the drift alarm, at the constraints' threshold"
+        print("   job definitions created in moto for both endpoints (baseline, captured data, monitoring-<stage>/ output) and")
+        print("   their drift alarms; placeholder: the monitoring schedules (moto 5.2.5 has none; the synth tests check them)")
+
+    with step("7. failures: a failing test gate keeps prod away"):
         # A second project, so that its staging stack is created, not updated: moto does
         # not carry a replaced model over to the endpoint config on stack updates.
         q = Project(r, "p-gatefails01")
@@ -191,7 +228,7 @@ def test_the_whole_flow(rehearsal):
         assert q.endpoint("staging")["package"] == version
         assert not r.stack_exists(q.actions["DeployProd"]["StackName"]), "nothing untested reaches production"
 
-    with step("7. clean up as the walkthrough's step 6 says, check what is retained"):
+    with step("8. clean up as the walkthrough's step 6 says, check what is retained"):
         cf = r.client("cloudformation")
         for stage in ("DeployStaging", "DeployProd"):
             name = p.actions[stage]["StackName"]
@@ -205,7 +242,7 @@ def test_the_whole_flow(rehearsal):
             assert not r.stack_exists(p.actions["Deploy" + stage.capitalize()]["StackName"])
         assert not r.stack_exists(p.stack)
         assert sm.describe_model_package_group(ModelPackageGroupName=p.group)["ModelPackageGroupName"] == p.group, "the registry is retained"
-        assert len(sm.list_model_packages(ModelPackageGroupName=p.group)["ModelPackageSummaryList"]) == 4, "with its versions"
+        assert len(sm.list_model_packages(ModelPackageGroupName=p.group)["ModelPackageSummaryList"]) == 5, "with its versions"
         r.client("s3").head_bucket(Bucket="sagemaker-project-" + p.id)  # the artifacts are retained
         codecommit = r.client("codecommit")
         for repo in ("modelbuild", "modeldeploy"):
