@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"io"
 	"os"
 	"path/filepath"
 	"testing"
@@ -14,6 +15,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/sagemaker-mlops-cdk/mlops/config"
+	"github.com/sagemaker-mlops-cdk/mlops/constructs/monitoring"
+	"github.com/sagemaker-mlops-cdk/mlops/constructs/project"
 	"github.com/sagemaker-mlops-cdk/mlops/deploybuild"
 	"github.com/sagemaker-mlops-cdk/mlops/jsiiclose"
 
@@ -258,4 +262,35 @@ func TestTheBuildspecExportsTheDecision(t *testing.T) {
 	}
 	assert.Contains(t, spec, "\n      - go run .\n      - . cdk.out/"+deploybuild.DecisionFile+"\n")
 	assert.Contains(t, spec, "\n    - "+deploybuild.DecisionFile+"\n", "an artifact even when no template is synthesized")
+}
+
+// A stage monitors its endpoint when its settings say so and the version has a
+// baseline; a stage in another account is deployed unmonitored for now, and the build
+// says why.
+func TestWhichStagesAreMonitoredAndWhatTheBuildSays(t *testing.T) {
+	b := &monitoring.Baseline{
+		StatisticsURI: "s3://sagemaker-project-p-abalonedemo1/abalone-p-abalonedemo1/e1/statistics.json", ConstraintsURI: "s3://sagemaker-project-p-abalonedemo1/abalone-p-abalonedemo1/e1/constraints.json",
+		Features: []string{"_c0"},
+	}
+	env := deploybuild.Environment{Elsewhere: map[project.Stage]project.Target{project.Staging: {Account: "222222222222", Region: "us-east-1"}}}
+	off := config.DefaultStage(project.Prod)
+	off.Monitoring.Enabled = false
+	read, write, err := os.Pipe()
+	require.NoError(t, err)
+	stdout := os.Stdout
+	os.Stdout = write
+	staging := monitoredWith(env, project.Staging, config.DefaultStage(project.Staging), b)
+	prod := monitoredWith(env, project.Prod, config.DefaultStage(project.Prod), b)
+	disabled := monitoredWith(env, project.Prod, off, b)
+	none := monitoredWith(env, project.Prod, config.DefaultStage(project.Prod), nil)
+	os.Stdout = stdout
+	require.NoError(t, write.Close())
+	said, err := io.ReadAll(read)
+	require.NoError(t, err)
+	assert.Nil(t, staging, "another account: not yet granted")
+	assert.Same(t, b, prod)
+	assert.Nil(t, disabled)
+	assert.Nil(t, none)
+	assert.Equal(t, "Deploying staging without monitoring: its account 222222222222 is not yet granted the project's baselines and reports (monitoring of stages in other accounts is to come)\n"+
+		"Monitoring prod against "+b.ConstraintsURI+", cron(0 * ? * * *)\n", string(said))
 }

@@ -4,6 +4,7 @@ reading of builds shaped like CodeBuild's BatchGetBuilds answers."""
 from __future__ import annotations
 
 import datetime
+import time
 
 import boto3
 import pytest
@@ -134,8 +135,10 @@ def test_the_scripts_own_failure_line_is_read_from_the_builds_log(aws):
         "[Container] 2026/11/24 11:59:02.300 Command did not exit successfully " + SEED_COMMAND + " exit status 1\n",
         "[Container] 2026/11/24 11:59:02.310 Phase complete: BUILD State: FAILED\n",
     ]
+    # A minute ago: CloudWatch Logs (and moto) refuse events older than 14 days.
+    start = int(time.time() * 1000) - 60000
     logs.put_log_events(logGroupName=LOGS["groupName"], logStreamName=LOGS["streamName"], logEvents=[
-        {"timestamp": 1795003141000 + i, "message": line} for i, line in enumerate(lines)])
+        {"timestamp": start + i, "message": line} for i, line in enumerate(lines)])
     build = {"id": BUILD_ID, "logs": LOGS}
 
     messages = handler.log_messages(logs, build)
