@@ -135,10 +135,12 @@ func newJobRole(c constructs.Construct, p DataQualityMonitorProps, reports strin
 	})
 	captured := strings.TrimSuffix(p.CapturePrefix, "/") + "/" + p.EndpointName + "/"
 	p.Artifacts.GrantRead(role, captured)
-	for _, uri := range []string{p.Baseline.StatisticsURI, p.Baseline.ConstraintsURI} {
+	// In this order, so that the template is the same at every synthesis.
+	for _, f := range []struct{ file, uri string }{{"Statistics", p.Baseline.StatisticsURI}, {"Constraints", p.Baseline.ConstraintsURI}} {
+		file, uri := f.file, f.uri
 		_, key, _ := splitS3(uri)
 		role.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-			Sid:       jsii.String("ReadBaseline" + map[bool]string{true: "Statistics", false: "Constraints"}[uri == p.Baseline.StatisticsURI]),
+			Sid:       jsii.String("ReadBaseline" + file),
 			Actions:   jsii.Strings("s3:GetObject"),
 			Resources: &[]*string{exactObjectArn(c, p.Artifacts, key)},
 		}))
@@ -205,6 +207,7 @@ func newJobRole(c constructs.Construct, p DataQualityMonitorProps, reports strin
 func newJobDefinition(c constructs.Construct, p DataQualityMonitorProps, role awsiam.Role, reports string) awssagemaker.CfnDataQualityJobDefinition {
 	bucket := *p.Artifacts.BucketName()
 	props := &awssagemaker.CfnDataQualityJobDefinitionProps{
+		JobDefinitionName: jsii.String(jobDefinitionName(p)),
 		DataQualityAppSpecification: &awssagemaker.CfnDataQualityJobDefinition_DataQualityAppSpecificationProperty{
 			ImageUri:    analyzerImage(c),
 			Environment: &map[string]*string{"publish_cloudwatch_metrics": jsii.String("Enabled")},
@@ -242,7 +245,6 @@ func newJobDefinition(c constructs.Construct, p DataQualityMonitorProps, role aw
 		RoleArn:           role.RoleArn(),
 		StoppingCondition: &awssagemaker.CfnDataQualityJobDefinition_StoppingConditionProperty{MaxRuntimeInSeconds: jsii.Number(float64(p.MaxRuntimeSeconds))},
 	}
-	props.JobDefinitionName = jsii.String(jobDefinitionName(p))
 	job := awssagemaker.NewCfnDataQualityJobDefinition(c, jsii.String("JobDefinition"), props)
 	job.AddResourceDependency(p.Endpoint, jsii.String("the job reads the endpoint's captured data"))
 	if policy := role.Node().TryFindChild(jsii.String("DefaultPolicy")); policy != nil {
@@ -313,18 +315,16 @@ func newDriftAlarms(c constructs.Construct, p DataQualityMonitorProps) []awsclou
 	for i := 0; i*maxAlarmMetrics < len(p.Baseline.Features); i++ {
 		features := p.Baseline.Features[i*maxAlarmMetrics : min(len(p.Baseline.Features), (i+1)*maxAlarmMetrics)]
 		using := map[string]awscloudwatch.IMetric{}
+		var ids []string
 		for j, f := range features {
-			using[fmt.Sprintf("f%d", j)] = awscloudwatch.NewMetric(&awscloudwatch.MetricProps{
+			ids = append(ids, fmt.Sprintf("f%d", j))
+			using[ids[j]] = awscloudwatch.NewMetric(&awscloudwatch.MetricProps{
 				Namespace:     jsii.String(metricNamespace),
 				MetricName:    jsii.String("feature_baseline_drift_" + f),
 				DimensionsMap: &map[string]*string{"EndpointName": jsii.String(p.EndpointName), "ScheduleName": jsii.String(p.EndpointName)},
 				Statistic:     jsii.String("Maximum"),
 				Period:        awscdk.Duration_Seconds(jsii.Number(float64(interval))),
 			})
-		}
-		ids := make([]string, 0, len(using))
-		for j := range features {
-			ids = append(ids, fmt.Sprintf("f%d", j))
 		}
 		name := DriftAlarmName(p.EndpointName, i)
 		alarm := awscloudwatch.NewAlarm(c, jsii.String(fmt.Sprintf("DriftAlarm%d", i+1)), &awscloudwatch.AlarmProps{
