@@ -221,6 +221,15 @@ func TestDeploymentRoleManagesOnlyTheProjectsEndpointResources(t *testing.T) {
 		"the endpoints' key grants are for SageMaker only")
 	assert.Equal(t, []string{"kms:DescribeKey"}, bySid["DescribeTheProjectKey"].Actions)
 	assert.Equal(t, []string{"${" + key + ".Arn}"}, bySid["DescribeTheProjectKey"].Resources)
+
+	scaling := bySid["EndpointAutoscaling"]
+	assert.Equal(t, []string{"arn:${AWS::Partition}:application-autoscaling:${AWS::Region}:${AWS::AccountId}:scalable-target/*"}, scaling.Resources)
+	assert.Equal(t, map[string]any{"StringEquals": map[string]any{
+		"application-autoscaling:service-namespace": "sagemaker", "application-autoscaling:scalable-dimension": "sagemaker:variant:DesiredInstanceCount",
+	}}, scaling.Conditions, "the instance counts of SageMaker endpoint variants, nothing else Application Auto Scaling scales")
+	assert.True(t, scaling.HasAction("application-autoscaling:PutScalingPolicy"))
+	assert.Equal(t, []string{"*"}, bySid["DescribeEndpointAutoscaling"].Resources)
+	assert.ElementsMatch(t, []string{"application-autoscaling:DescribeScalableTargets", "application-autoscaling:DescribeScalingPolicies"}, bySid["DescribeEndpointAutoscaling"].Actions)
 }
 
 // The deploy stages run only when the build decided to deploy; the production

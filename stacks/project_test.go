@@ -303,15 +303,11 @@ func TestBuildRolePassesOnlyThePipelineRoleAndRunsOnlyThisPipeline(t *testing.T)
 // serviceWideActions are the only actions that may be granted on every resource,
 // because their services support no resource-level permissions for them.
 var serviceWideActions = map[string]bool{
-	"cloudwatch:PutMetricData":                         true,
-	"ecr:GetAuthorizationToken":                        true,
-	"sagemaker:ListModelPackages":                      true,
-	"application-autoscaling:RegisterScalableTarget":   true,
-	"application-autoscaling:DeregisterScalableTarget": true,
-	"application-autoscaling:DescribeScalableTargets":  true,
-	"application-autoscaling:PutScalingPolicy":         true,
-	"application-autoscaling:DeleteScalingPolicy":      true,
-	"application-autoscaling:DescribeScalingPolicies":  true,
+	"cloudwatch:PutMetricData":                        true,
+	"ecr:GetAuthorizationToken":                       true,
+	"sagemaker:ListModelPackages":                     true,
+	"application-autoscaling:DescribeScalableTargets": true,
+	"application-autoscaling:DescribeScalingPolicies": true,
 	// CloudWatch Logs' log delivery, which Step Functions uses for the seeding waiter's
 	// logs.
 	"logs:CreateLogDelivery": true, "logs:GetLogDelivery": true, "logs:UpdateLogDelivery": true,

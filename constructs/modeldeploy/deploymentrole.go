@@ -124,24 +124,42 @@ func alarmArn(stack awscdk.Stack, name string) *string {
 	})
 }
 
-// attachAutoscalingPolicy lets role manage the endpoints' autoscaling: Application
-// Auto Scaling's actions support no resource-level permissions.
+// attachAutoscalingPolicy lets role manage the endpoints' autoscaling. Application
+// Auto Scaling names its scalable targets by generated ids, and an endpoint's resource
+// id (endpoint/<name>/variant/<variant>) is no condition key: the writes are limited
+// to the instance counts of SageMaker endpoint variants in the account and region by
+// its condition keys; its Describe actions support no resource-level permissions.
 func attachAutoscalingPolicy(scope constructs.Construct, role awsiam.IRole) {
+	stack := awscdk.Stack_Of(scope)
+	targets := stack.FormatArn(&awscdk.ArnComponents{
+		Service: jsii.String("application-autoscaling"), Resource: jsii.String("scalable-target"), ResourceName: jsii.String("*"),
+	})
 	autoscaling := awsiam.NewPolicy(scope, jsii.String("DeploymentAutoscalingPolicy"), &awsiam.PolicyProps{
 		Roles: &[]awsiam.IRole{role},
-		Statements: &[]awsiam.PolicyStatement{awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-			Sid: jsii.String("EndpointAutoscaling"),
-			Actions: jsii.Strings(
-				"application-autoscaling:RegisterScalableTarget", "application-autoscaling:DeregisterScalableTarget",
-				"application-autoscaling:DescribeScalableTargets", "application-autoscaling:PutScalingPolicy",
-				"application-autoscaling:DeleteScalingPolicy", "application-autoscaling:DescribeScalingPolicies"),
-			Resources: jsii.Strings("*"),
-		})},
+		Statements: &[]awsiam.PolicyStatement{
+			awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+				Sid: jsii.String("EndpointAutoscaling"),
+				Actions: jsii.Strings(
+					"application-autoscaling:RegisterScalableTarget", "application-autoscaling:DeregisterScalableTarget",
+					"application-autoscaling:PutScalingPolicy", "application-autoscaling:DeleteScalingPolicy"),
+				Resources: &[]*string{targets},
+				Conditions: &map[string]any{"StringEquals": map[string]any{
+					"application-autoscaling:service-namespace":  "sagemaker",
+					"application-autoscaling:scalable-dimension": "sagemaker:variant:DesiredInstanceCount",
+				}},
+			}),
+			awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+				Sid:       jsii.String("DescribeEndpointAutoscaling"),
+				Actions:   jsii.Strings("application-autoscaling:DescribeScalableTargets", "application-autoscaling:DescribeScalingPolicies"),
+				Resources: jsii.Strings("*"),
+			}),
+		},
 	})
 	nag.Suppress(autoscaling, nag.Rule{
-		ID:        "AwsSolutions-IAM5",
-		Reason:    "Application Auto Scaling's scalable target and scaling policy actions support no resource-level permissions.",
-		AppliesTo: []string{"Resource::*"},
+		ID:                "AwsSolutions-IAM5",
+		Reason:            "Application Auto Scaling's Describe actions support no resource-level permissions, and its scalable targets have generated ids: the writes are limited to SageMaker endpoint variants' instance counts by its service-namespace and scalable-dimension condition keys.",
+		AppliesTo:         []string{"Resource::*"},
+		AppliesToPatterns: []string{nag.ArnPattern("application-autoscaling", "scalable-target/*")},
 	})
 }
 
