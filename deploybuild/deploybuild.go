@@ -81,6 +81,15 @@ func EnvStageRegion(s project.Stage) string { return envStage(s) + "_REGION" }
 // write captured data (see EnvStageAccount).
 func EnvStageCapturePrefix(s project.Stage) string { return envStage(s) + "_CAPTURE_PREFIX" }
 
+// EnvStageMonitoring is "granted" when the project lets the account of a stage
+// elsewhere monitor that stage's endpoint: read its captured data and write the
+// reports (see EnvStageAccount).
+func EnvStageMonitoring(s project.Stage) string { return envStage(s) + "_MONITORING" }
+
+// MonitoringGranted is EnvStageMonitoring's value for a stage whose account may
+// monitor its endpoint.
+const MonitoringGranted = "granted"
+
 func envStage(s project.Stage) string {
 	return strings.ToUpper(strings.ReplaceAll(string(s), "-", "_"))
 }
@@ -105,6 +114,9 @@ type Environment struct {
 	// CapturePrefixes holds, for a stage elsewhere, the prefix under which the project
 	// lets that account write captured data; a stage without one may capture nothing.
 	CapturePrefixes map[project.Stage]string
+	// Monitored holds the stages elsewhere whose account the project lets monitor
+	// their endpoint; a stage not in it may not monitor.
+	Monitored map[project.Stage]bool
 	// BootstrapQualifier is the stage accounts' CDK bootstrap qualifier, when a stage
 	// is elsewhere.
 	BootstrapQualifier string
@@ -130,6 +142,9 @@ func (e Environment) Variables() map[string]string {
 	for stage, t := range e.Elsewhere {
 		vars[EnvStageAccount(stage)], vars[EnvStageRegion(stage)] = t.Account, t.Region
 		vars[EnvStageCapturePrefix(stage)] = e.CapturePrefixes[stage]
+		if e.Monitored[stage] {
+			vars[EnvStageMonitoring(stage)] = MonitoringGranted
+		}
 	}
 	return withoutEmpty(vars)
 }
@@ -155,6 +170,7 @@ func Read(getenv func(string) string) (Environment, error) {
 		Region:                 getenv(EnvRegion),
 		Elsewhere:              map[project.Stage]project.Target{},
 		CapturePrefixes:        map[project.Stage]string{},
+		Monitored:              map[project.Stage]bool{},
 		ArtifactsAccount:       getenv(EnvArtifactsAccount),
 		ArtifactsRegion:        getenv(EnvArtifactsRegion),
 		PermissionsBoundaryArn: getenv(EnvPermissionsBoundary),
@@ -184,6 +200,9 @@ func Read(getenv func(string) string) (Environment, error) {
 		if account := getenv(EnvStageAccount(stage)); account != "" {
 			e.Elsewhere[stage] = project.Target{Account: account, Region: getenv(EnvStageRegion(stage))}
 			e.CapturePrefixes[stage] = getenv(EnvStageCapturePrefix(stage))
+			if getenv(EnvStageMonitoring(stage)) == MonitoringGranted {
+				e.Monitored[stage] = true
+			}
 		}
 	}
 	return e, nil

@@ -21,6 +21,7 @@ func TestTheEnvironmentRoundTrips(t *testing.T) {
 		Project: churn, ModelPackageGroup: "churn-p-churn0001", ArtifactBucket: "sagemaker-project-p-churn0001", Region: "eu-west-1",
 		Elsewhere:        map[project.Stage]project.Target{project.Prod: {Account: "333333333333", Region: "eu-west-1"}},
 		CapturePrefixes:  map[project.Stage]string{project.Prod: "datacapture-prod"},
+		Monitored:        map[project.Stage]bool{project.Prod: true},
 		ArtifactsAccount: "111111111111", ArtifactsRegion: "eu-west-1",
 		PermissionsBoundaryArn: "arn:aws:iam::111111111111:policy/boundary", BootstrapQualifier: "mlops1",
 	}
@@ -28,7 +29,7 @@ func TestTheEnvironmentRoundTrips(t *testing.T) {
 	assert.Equal(t, map[string]string{
 		"SAGEMAKER_PROJECT_NAME": "churn", "SAGEMAKER_PROJECT_ID": "p-churn0001",
 		"SOURCE_MODEL_PACKAGE_GROUP_NAME": "churn-p-churn0001", "ARTIFACT_BUCKET": "sagemaker-project-p-churn0001", "AWS_REGION": "eu-west-1",
-		"PROD_ACCOUNT_ID": "333333333333", "PROD_REGION": "eu-west-1", "PROD_CAPTURE_PREFIX": "datacapture-prod",
+		"PROD_ACCOUNT_ID": "333333333333", "PROD_REGION": "eu-west-1", "PROD_CAPTURE_PREFIX": "datacapture-prod", "PROD_MONITORING": "granted",
 		"ARTIFACTS_ACCOUNT_ID": "111111111111", "ARTIFACTS_REGION": "eu-west-1",
 		"PERMISSIONS_BOUNDARY_ARN": "arn:aws:iam::111111111111:policy/boundary", "CDK_BOOTSTRAP_QUALIFIER": "mlops1",
 	}, vars, "the names are the contract with repositories seeded by earlier versions")

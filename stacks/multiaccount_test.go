@@ -43,7 +43,7 @@ func multiAccount(t *testing.T) map[string]testutil.Template {
 	return multiAccountCache
 }
 
-func TestStageAccountsReadOnlyModelArtifactsAndWriteOnlyTheirCapture(t *testing.T) {
+func TestStageAccountsReadOnlyModelArtifactsAndTheirCapturesAndWriteOnlyTheirCapturesAndReports(t *testing.T) {
 	tpl := multiAccount(t)["project"]
 	bucket := tpl.Named(t, "AWS::S3::Bucket", "BucketName", "sagemaker-project-p-abalonedemo1").LogicalID
 	bySid := map[string]testutil.Statement{}
@@ -64,6 +64,12 @@ func TestStageAccountsReadOnlyModelArtifactsAndWriteOnlyTheirCapture(t *testing.
 		assert.Equal(t, []string{"${" + bucket + ".Arn}/datacapture-" + stage + "/*"}, write.Resources, "each account writes only its own stage's capture")
 		assert.ElementsMatch(t, []string{"s3:PutObject", "s3:AbortMultipartUpload"}, write.Actions)
 		assert.Equal(t, roles, write.Conditions)
+
+		endpoint := "abalone-p-abalonedemo1-" + stage
+		assert.Equal(t, []any{"datacapture-" + stage + "/" + endpoint + "/*"}, bySid["ListCapturedDataAccount"+account].Conditions["StringLike"].(map[string]any)["s3:prefix"],
+			"the monitoring job lists its endpoint's captures only")
+		assert.Equal(t, []string{"${" + bucket + ".Arn}/datacapture-" + stage + "/" + endpoint + "/*"}, bySid["ReadCapturedDataAccount"+account].Resources)
+		assert.Equal(t, []string{"${" + bucket + ".Arn}/monitoring-" + stage + "/*"}, bySid["WriteMonitoringReportsAccount"+account].Resources, "each account writes its own stage's reports")
 
 		key := bySid["UseThroughS3Account"+account]
 		assert.ElementsMatch(t, []string{"kms:Decrypt", "kms:GenerateDataKey", "kms:Encrypt"}, key.Actions)
@@ -115,6 +121,8 @@ func TestCrossAccountStagesDeployThroughTheirBootstrapRoles(t *testing.T) {
 	assert.Equal(t, "111111111111", build["ARTIFACTS_ACCOUNT_ID"])
 	assert.Equal(t, "datacapture-staging", build["STAGING_CAPTURE_PREFIX"], "the build checks the stage files against what each account may write")
 	assert.Equal(t, "datacapture-prod", build["PROD_CAPTURE_PREFIX"])
+	assert.Equal(t, "granted", build["STAGING_MONITORING"], "the build checks the stage files' monitoring against what each account may read")
+	assert.Equal(t, "granted", build["PROD_MONITORING"])
 	assert.Equal(t, "mlops1", build["CDK_BOOTSTRAP_QUALIFIER"])
 
 	// The build reads each stage's stack through that account's lookup role.

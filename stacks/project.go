@@ -14,6 +14,7 @@ import (
 	"github.com/sagemaker-mlops-cdk/mlops/constructs/artifacts"
 	"github.com/sagemaker-mlops-cdk/mlops/constructs/modelbuild"
 	"github.com/sagemaker-mlops-cdk/mlops/constructs/modeldeploy"
+	"github.com/sagemaker-mlops-cdk/mlops/constructs/monitoring"
 	"github.com/sagemaker-mlops-cdk/mlops/constructs/notifications"
 	"github.com/sagemaker-mlops-cdk/mlops/constructs/project"
 	"github.com/sagemaker-mlops-cdk/mlops/constructs/registry"
@@ -58,18 +59,27 @@ type ProjectStack struct {
 }
 
 // trustStageAccounts lets each stage account other than the project's read the model
-// artifacts, write its stages' captured data and deploy the group's model versions.
+// artifacts, write its stages' captured data, monitor it where the stage monitors its
+// endpoint, and deploy the group's model versions.
 func trustStageAccounts(cfg config.Config, bucket *artifacts.ArtifactBucket, models *registry.ModelRegistry) {
 	accounts := cfg.StageAccounts()
 	models.AllowAccounts(accounts...)
 	for _, account := range accounts {
-		var captures []string
+		access := artifacts.StageAccountAccess{ReadPrefix: cfg.Project.ModelArtifactsPrefix()}
 		for _, stage := range project.PipelineStages() {
-			if prefix := cfg.Stage(stage).CapturePrefix(); cfg.StageTarget(stage).Account == account && prefix != "" {
-				captures = append(captures, prefix)
+			st, prefix := cfg.Stage(stage), cfg.Stage(stage).CapturePrefix()
+			if cfg.StageTarget(stage).Account != account || prefix == "" {
+				continue
+			}
+			access.CapturePrefixes = append(access.CapturePrefixes, prefix)
+			if st.Monitoring.Enabled {
+				access.Monitored = append(access.Monitored, artifacts.MonitoredCaptures{
+					CapturedPrefix: monitoring.CapturedPrefix(prefix, cfg.Project.EndpointName(stage)),
+					ReportsPrefix:  monitoring.ReportsPrefix(stage),
+				})
 			}
 		}
-		bucket.GrantStageAccount(account, cfg.Project.ModelRolePath(), cfg.Project.ModelArtifactsPrefix(), captures...)
+		bucket.GrantStageAccount(account, cfg.Project.ModelRolePath(), access)
 	}
 }
 
@@ -227,6 +237,8 @@ func addProject(stack awscdk.Stack, props *ProjectStackProps) *ProjectStack {
 		Prod:                 cfg.StageTarget(project.Prod),
 		StagingCapturePrefix: cfg.Staging.CapturePrefix(),
 		ProdCapturePrefix:    cfg.Prod.CapturePrefix(),
+		StagingMonitored:     cfg.Staging.Monitoring.Enabled,
+		ProdMonitored:        cfg.Prod.Monitoring.Enabled,
 		BootstrapQualifier:   cfg.BootstrapQualifier,
 		PermissionsBoundary:  props.PermissionsBoundary,
 	})

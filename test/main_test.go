@@ -62,6 +62,10 @@ var configurations = map[string]map[string]any{
 	},
 }
 
+// monitoredConfigurations also synthesize the endpoint stacks of a version with a
+// baseline (see monitoredStages): in the project's account, and in stage accounts.
+var monitoredConfigurations = map[string]bool{"monitored": true, "multiaccount": true}
+
 var (
 	synthMu     sync.Mutex
 	synthesized = map[string]synthesis{}
@@ -80,7 +84,7 @@ func synthesizedConfig(t *testing.T, name string) synthesis {
 	if !ok {
 		t.Fatalf("no configuration %q", name)
 	}
-	s := synthWithNag(t, filepath.Join(workDir, name), context, name == "monitored")
+	s := synthWithNag(t, filepath.Join(workDir, name), context, monitoredConfigurations[name])
 	synthesized[name] = s
 	return s
 }

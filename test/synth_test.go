@@ -201,11 +201,17 @@ func monitoredStages(app awscdk.App, cfg config.Config) {
 		baseline.Features = append(baseline.Features, fmt.Sprintf("_c%d", i))
 	}
 	for _, stage := range project.PipelineStages() {
-		endpointstack.NewEndpointStack(app, "Monitored"+stage.Title(), &endpointstack.EndpointStackProps{
+		props := &endpointstack.EndpointStackProps{
 			StackProps: awscdk.StackProps{StackName: jsii.String(cfg.Project.DeployStackName(stage) + "-monitored")},
 			Project:    cfg.Project, Stage: stage, Settings: cfg.Stage(stage),
 			ModelPackageArn: "arn:aws:sagemaker:eu-west-1:111111111111:model-package/" + cfg.Project.ModelPackageGroupName() + "/3",
 			Baseline:        baseline,
-		})
+		}
+		// In another account, as the deploy build synthesizes a stage elsewhere.
+		if t := cfg.StageTarget(stage); t.Account != "" {
+			props.Env = &awscdk.Environment{Account: jsii.String(t.Account), Region: jsii.String(t.Region)}
+			props.ArtifactsAccount, props.ArtifactsRegion = cfg.Account, cfg.Region
+		}
+		endpointstack.NewEndpointStack(app, "Monitored"+stage.Title(), props)
 	}
 }

@@ -129,38 +129,72 @@ func newBucket(c constructs.Construct, p project.Identity, key awskms.Key, logs 
 	return bucket
 }
 
-// GrantStageAccount lets the roles under rolePath in another account (the model
-// roles of the project's endpoints there) read the objects under readPrefix and write
-// captured data under each of capturePrefixes, using the key through S3 only. The
-// statements go to the bucket's and the key's policies, with the account as principal
-// and the role path as condition, each account once per statement.
-func (a *ArtifactBucket) GrantStageAccount(account, rolePath, readPrefix string, capturePrefixes ...string) {
+// StageAccountAccess is what the model roles of a stage account (its endpoints and
+// their monitoring jobs) may do in the project's bucket.
+type StageAccountAccess struct {
+	// ReadPrefix holds the model artifacts and baselines they read. Required.
+	ReadPrefix string
+	// CapturePrefixes are where the account's endpoints write captured data. Default:
+	// none, they capture nothing.
+	CapturePrefixes []string
+	// Monitored are the endpoints whose captured data the account's monitoring jobs
+	// list and read, and where they write their reports. Default: none.
+	Monitored []MonitoredCaptures
+}
+
+// MonitoredCaptures is one endpoint's captured data, which a monitoring job lists and
+// reads, and where the job writes its reports.
+type MonitoredCaptures struct {
+	// CapturedPrefix is the endpoint's captured data, `<capture prefix>/<endpoint>/`.
+	CapturedPrefix string
+	// ReportsPrefix is where the job writes its reports.
+	ReportsPrefix string
+}
+
+// GrantStageAccount lets the roles under rolePath in another account read, capture
+// and monitor what access says, using the key through S3 only. The statements go to
+// the bucket's and the key's policies, with the account as principal and the role
+// path as condition, each account once per statement.
+func (a *ArtifactBucket) GrantStageAccount(account, rolePath string, access StageAccountAccess) {
 	stack := awscdk.Stack_Of(a.bucket)
 	principal := awsiam.NewAccountPrincipal(jsii.String(account))
 	roles := map[string]interface{}{"ArnLike": map[string]interface{}{
 		"aws:PrincipalArn": "arn:" + *stack.Partition() + ":iam::" + account + ":role" + rolePath + "*",
 	}}
 	sid := "Account" + account
-	a.bucket.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-		Sid:        jsii.String("ReadModelArtifacts" + sid),
-		Principals: &[]awsiam.IPrincipal{principal},
-		Actions:    jsii.Strings("s3:GetObject", "s3:GetObjectVersion"),
-		Resources:  &[]*string{a.ObjectsArn(readPrefix)},
-		Conditions: &roles,
-	}))
-	keyActions := []string{"kms:Decrypt"}
-	if len(capturePrefixes) > 0 {
-		var captured []*string
-		for _, prefix := range capturePrefixes {
-			captured = append(captured, a.ObjectsArn(prefix+"/"))
-		}
+	allow := func(name string, actions []string, resources []*string, conditions map[string]interface{}) {
 		a.bucket.AddToResourcePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-			Sid:        jsii.String("WriteCapturedData" + sid),
+			Sid:        jsii.String(name + sid),
 			Principals: &[]awsiam.IPrincipal{principal},
-			Actions:    jsii.Strings("s3:PutObject", "s3:AbortMultipartUpload"),
-			Resources:  &captured,
-			Conditions: &roles,
+			Actions:    jsii.Strings(actions...),
+			Resources:  &resources,
+			Conditions: &conditions,
 		}))
+	}
+	allow("ReadModelArtifacts", []string{"s3:GetObject", "s3:GetObjectVersion"}, []*string{a.ObjectsArn(access.ReadPrefix)}, roles)
+	var captures, captured, listed, reports []*string
+	for _, prefix := range access.CapturePrefixes {
+		captures = append(captures, a.ObjectsArn(prefix+"/"))
+	}
+	for _, m := range access.Monitored {
+		captured = append(captured, a.ObjectsArn(m.CapturedPrefix))
+		listed = append(listed, jsii.String(m.CapturedPrefix+"*"))
+		reports = append(reports, a.ObjectsArn(m.ReportsPrefix))
+	}
+	write := []string{"s3:PutObject", "s3:AbortMultipartUpload"}
+	if len(captures) > 0 {
+		allow("WriteCapturedData", write, captures, roles)
+	}
+	if len(access.Monitored) > 0 {
+		allow("ListCapturedData", []string{"s3:ListBucket"}, []*string{a.bucket.BucketArn()}, map[string]interface{}{
+			"ArnLike":    roles["ArnLike"],
+			"StringLike": map[string]interface{}{"s3:prefix": listed},
+		})
+		allow("ReadCapturedData", []string{"s3:GetObject", "s3:GetObjectVersion"}, captured, roles)
+		allow("WriteMonitoringReports", write, reports, roles)
+	}
+	keyActions := []string{"kms:Decrypt"}
+	if len(captures)+len(reports) > 0 {
 		keyActions = append(keyActions, "kms:GenerateDataKey", "kms:Encrypt")
 	}
 	viaS3 := map[string]interface{}{

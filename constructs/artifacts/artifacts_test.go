@@ -58,8 +58,16 @@ func stores(t *testing.T) *fixture {
 		"imported write":    own.GrantWrite(imported, "capture/"),
 		"reference read":    ref.GrantRead(referenced, "Fraud-p-fraud0001/"),
 		"reference write":   ref.GrantWrite(capture, "datacapture-staging/"),
+		"reference list":    ref.GrantList(referenced, "datacapture-staging/ep/"),
+		"reference volumes": ref.GrantVolumeEncryption(referenced),
+		"created list":      bucket.GrantList(created, "datacapture-prod/ep/"),
+		"created volumes":   bucket.GrantVolumeEncryption(created),
 	}}
-	bucket.GrantStageAccount("222222222222", "/sagemaker-project-p-churn0001/", "Churn-p-churn0001/", "datacapture-staging")
+	bucket.GrantStageAccount("222222222222", "/sagemaker-project-p-churn0001/", artifacts.StageAccountAccess{
+		ReadPrefix: "Churn-p-churn0001/", CapturePrefixes: []string{"datacapture-staging"},
+		Monitored: []artifacts.MonitoredCaptures{{CapturedPrefix: "datacapture-staging/churn-p-churn0001-staging/", ReportsPrefix: "monitoring-staging/"}},
+	})
+	bucket.GrantStageAccount("333333333333", "/sagemaker-project-p-churn0001/", artifacts.StageAccountAccess{ReadPrefix: "Churn-p-churn0001/"})
 
 	sandbox := awscdk.NewStack(app, jsii.String("Sandbox"), &awscdk.StackProps{Env: env})
 	artifacts.NewArtifactBucket(sandbox, "Artifacts", &artifacts.ArtifactBucketProps{
@@ -182,7 +190,9 @@ func TestAReferenceGrantsTheProjectsBucketAndAliasedKey(t *testing.T) {
 }
 
 // A stage account's model roles, and only those under the role path, read the model
-// artifacts and write their captured data, using the key through S3 only.
+// artifacts, write their captured data, list and read the captured data of the
+// endpoints they monitor and write the reports, using the key through S3 only; an
+// account that captures nothing writes nothing.
 func TestAStageAccountIsTrustedForItsRolePathOnly(t *testing.T) {
 	tpl := stores(t).tpl
 	sids := map[string]testutil.Statement{}
@@ -197,10 +207,57 @@ func TestAStageAccountIsTrustedForItsRolePathOnly(t *testing.T) {
 	assert.Equal(t, map[string]any{"ArnLike": roles}, renderConditions(read.Conditions))
 	write := sids["WriteCapturedDataAccount222222222222"]
 	assert.Equal(t, []string{"${ArtifactsBucket88671897.Arn}/datacapture-staging/*"}, write.Resources)
+	list := sids["ListCapturedDataAccount222222222222"]
+	assert.Equal(t, []string{"s3:ListBucket"}, list.Actions)
+	assert.Equal(t, []string{"${ArtifactsBucket88671897.Arn}"}, list.Resources)
+	assert.Equal(t, map[string]any{"ArnLike": roles}, renderConditions(map[string]any{"ArnLike": list.Conditions["ArnLike"]}))
+	assert.Equal(t, map[string]any{"s3:prefix": []any{"datacapture-staging/churn-p-churn0001-staging/*"}}, list.Conditions["StringLike"])
+	assert.Equal(t, []string{"${ArtifactsBucket88671897.Arn}/datacapture-staging/churn-p-churn0001-staging/*"}, sids["ReadCapturedDataAccount222222222222"].Resources)
+	reports := sids["WriteMonitoringReportsAccount222222222222"]
+	assert.Equal(t, []string{"${ArtifactsBucket88671897.Arn}/monitoring-staging/*"}, reports.Resources)
+	assert.ElementsMatch(t, []string{"s3:PutObject", "s3:AbortMultipartUpload"}, reports.Actions)
 	key := sids["UseThroughS3Account222222222222"]
 	assert.ElementsMatch(t, []string{"kms:Decrypt", "kms:GenerateDataKey", "kms:Encrypt"}, key.Actions)
 	assert.Equal(t, map[string]any{"ArnLike": roles, "StringEquals": map[string]any{"kms:ViaService": "s3.eu-west-1.amazonaws.com"}}, renderConditions(key.Conditions))
 	assert.Equal(t, []string{"kms:DescribeKey"}, sids["DescribeAccount222222222222"].Actions)
+
+	assert.Contains(t, sids, "ReadModelArtifactsAccount333333333333")
+	for _, name := range []string{"WriteCapturedData", "ListCapturedData", "ReadCapturedData", "WriteMonitoringReports"} {
+		assert.NotContains(t, sids, name+"Account333333333333", "an account that captures and monitors nothing")
+	}
+	assert.Equal(t, []string{"kms:Decrypt"}, sids["UseThroughS3Account333333333333"].Actions)
+}
+
+// A list grant lists the keys under its prefix only; a volume grant lets SageMaker
+// create grants on the key for AWS resources only, on a referenced key by its alias.
+func TestListAndVolumeGrantsAreScoped(t *testing.T) {
+	f := stores(t)
+	for _, tc := range []struct {
+		role, bucket, prefix, key string
+		alias                     bool
+	}{
+		{f.created, "${ArtifactsBucket88671897.Arn}", "datacapture-prod/ep/*", "${ArtifactsKeyA4B22E2B.Arn}", false},
+		{f.referenced, "arn:aws:s3:::sagemaker-project-p-fraud0001", "datacapture-staging/ep/*", "arn:aws:kms:eu-west-1:999999999999:key/*", true},
+	} {
+		found := 0
+		for _, s := range f.tpl.RoleStatements(tc.role) {
+			switch {
+			case s.HasAction("s3:ListBucket") && s.Conditions != nil:
+				found++
+				assert.Equal(t, []string{tc.bucket}, s.Resources)
+				assert.Equal(t, map[string]any{"StringLike": map[string]any{"s3:prefix": tc.prefix}}, renderConditions(s.Conditions))
+			case s.HasAction("kms:CreateGrant"):
+				found++
+				assert.Equal(t, []string{tc.key}, s.Resources)
+				want := map[string]any{"Bool": map[string]any{"kms:GrantIsForAWSResource": "true"}}
+				if tc.alias {
+					want["ForAnyValue:StringEquals"] = map[string]any{"kms:ResourceAliases": "alias/sagemaker-project-p-fraud0001"}
+				}
+				assert.Equal(t, want, renderConditions(s.Conditions))
+			}
+		}
+		assert.Equal(t, 2, found, "one list and one volume statement")
+	}
 }
 
 func renderConditions(c map[string]any) map[string]any {

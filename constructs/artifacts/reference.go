@@ -36,8 +36,7 @@ func (r Reference) KeyArn() *string {
 
 // ObjectsArn is the ARN of the objects under prefix ("" for every object).
 func (r Reference) ObjectsArn(prefix string) *string {
-	partition := awscdk.Stack_Of(r.Scope).Partition()
-	return jsii.String("arn:" + *partition + ":s3:::" + r.Project.BucketName() + "/" + prefix + "*")
+	return jsii.String(*r.bucketArn() + "/" + prefix + "*")
 }
 
 // GrantRead lets grantee read objects under prefix and decrypt them.
@@ -50,6 +49,34 @@ func (r Reference) GrantRead(grantee awsiam.IGrantable, prefix string) awsiam.Gr
 func (r Reference) GrantWrite(grantee awsiam.IGrantable, prefix string) awsiam.Grant {
 	return r.grantObjects(grantee, prefix, "s3:PutObject", "s3:AbortMultipartUpload").
 		Combine(r.grantKey(grantee, "kms:GenerateDataKey", "kms:Encrypt"))
+}
+
+// GrantList lets grantee list the objects under prefix, and only those.
+func (r Reference) GrantList(grantee awsiam.IGrantable, prefix string) awsiam.Grant {
+	return awsiam.Grant_AddToPrincipal(&awsiam.GrantOnPrincipalOptions{
+		Grantee:      grantee,
+		Actions:      jsii.Strings("s3:ListBucket"),
+		ResourceArns: &[]*string{r.bucketArn()},
+		Conditions:   listConditions(prefix),
+	})
+}
+
+// GrantVolumeEncryption lets SageMaker jobs that run as grantee encrypt their volumes
+// with the key.
+func (r Reference) GrantVolumeEncryption(grantee awsiam.IGrantable) awsiam.Grant {
+	conditions := forAWSResources()
+	(*conditions)["ForAnyValue:StringEquals"] = &map[string]interface{}{"kms:ResourceAliases": r.Project.KeyAliasName()}
+	return awsiam.Grant_AddToPrincipal(&awsiam.GrantOnPrincipalOptions{
+		Grantee:      grantee,
+		Actions:      jsii.Strings("kms:CreateGrant"),
+		ResourceArns: &[]*string{r.arn("kms", "key", "*")},
+		Conditions:   conditions,
+	})
+}
+
+// bucketArn is the bucket's ARN.
+func (r Reference) bucketArn() *string {
+	return jsii.String("arn:" + *awscdk.Stack_Of(r.Scope).Partition() + ":s3:::" + r.Project.BucketName())
 }
 
 func (r Reference) grantObjects(grantee awsiam.IGrantable, prefix string, actions ...string) awsiam.Grant {

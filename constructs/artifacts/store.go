@@ -25,6 +25,13 @@ type IArtifactStore interface {
 	// GrantWrite lets grantee write objects under prefix ("" for all), encrypted with
 	// the key, without reading anything back.
 	GrantWrite(grantee awsiam.IGrantable, prefix string) awsiam.Grant
+	// GrantList lets grantee list the objects under prefix, and only those, as a
+	// SageMaker job that reads an S3 prefix does.
+	GrantList(grantee awsiam.IGrantable, prefix string) awsiam.Grant
+	// GrantVolumeEncryption lets SageMaker jobs that run as grantee encrypt their
+	// storage volumes with the key: SageMaker creates grants on it for the volumes,
+	// with the grantee's credentials, and for nothing else.
+	GrantVolumeEncryption(grantee awsiam.IGrantable) awsiam.Grant
 }
 
 // IArtifactBucket is an artifact store of the stack's own account and region, which
@@ -133,6 +140,38 @@ func (s *store) GrantWrite(grantee awsiam.IGrantable, prefix string) awsiam.Gran
 		Resource:     s.bucket,
 	})
 	return objects.Combine(s.key.Grant(grantee, jsii.String("kms:GenerateDataKey"), jsii.String("kms:Encrypt")))
+}
+
+// GrantList lets grantee list the objects under prefix, and only those.
+func (s *store) GrantList(grantee awsiam.IGrantable, prefix string) awsiam.Grant {
+	return awsiam.Grant_AddToPrincipalOrResource(&awsiam.GrantWithResourceOptions{
+		Grantee:      grantee,
+		Actions:      jsii.Strings("s3:ListBucket"),
+		ResourceArns: &[]*string{s.bucket.BucketArn()},
+		Resource:     s.bucket,
+		Conditions:   listConditions(prefix),
+	})
+}
+
+// GrantVolumeEncryption lets SageMaker jobs that run as grantee encrypt their volumes
+// with the key.
+func (s *store) GrantVolumeEncryption(grantee awsiam.IGrantable) awsiam.Grant {
+	return awsiam.Grant_AddToPrincipal(&awsiam.GrantOnPrincipalOptions{
+		Grantee:      grantee,
+		Actions:      jsii.Strings("kms:CreateGrant"),
+		ResourceArns: &[]*string{s.key.KeyArn()},
+		Conditions:   forAWSResources(),
+	})
+}
+
+// forAWSResources limits kms:CreateGrant to grants for AWS services' resources.
+func forAWSResources() *map[string]*map[string]interface{} {
+	return &map[string]*map[string]interface{}{"Bool": {"kms:GrantIsForAWSResource": "true"}}
+}
+
+// listConditions limits s3:ListBucket to the keys under prefix.
+func listConditions(prefix string) *map[string]*map[string]interface{} {
+	return &map[string]*map[string]interface{}{"StringLike": {"s3:prefix": prefix + "*"}}
 }
 
 func (s *store) grant(grantee awsiam.IGrantable, prefix string, objectActions, keyActions []string) awsiam.Grant {

@@ -30,6 +30,7 @@ func newBuildProject(c constructs.Construct, s *settings) awscodebuild.PipelineP
 		Region:            *awscdk.Aws_REGION(),
 		Elsewhere:         map[project.Stage]project.Target{},
 		CapturePrefixes:   map[project.Stage]string{},
+		Monitored:         map[project.Stage]bool{},
 	}
 	// The ModelDeploy app pins an endpoint stack to its stage's account and region
 	// only when they are not the pipeline's; then the artifacts' are explicit too.
@@ -37,6 +38,7 @@ func newBuildProject(c constructs.Construct, s *settings) awscodebuild.PipelineP
 		if t := s.target(stage); !t.IsLocal() {
 			env.Elsewhere[stage] = t
 			env.CapturePrefixes[stage] = s.capturePrefix(stage)
+			env.Monitored[stage] = s.monitored(stage)
 			env.ArtifactsAccount, env.ArtifactsRegion = *stack.Account(), *stack.Region()
 			env.BootstrapQualifier = s.BootstrapQualifier
 		}

@@ -64,6 +64,13 @@ type ModelDeployProps struct {
 	// which the stage account could not write. Not used for a stage in the pipeline's
 	// own account, whose model role is granted its prefix by the endpoint stack.
 	StagingCapturePrefix, ProdCapturePrefix string
+	// StagingMonitored and ProdMonitored say whether the project lets a stage in
+	// another account monitor its endpoint: read its captured data and write
+	// monitoring reports in the artifact bucket. The build then fails when that
+	// stage's settings file monitors an endpoint the project does not let it. Default:
+	// false. Not used for a stage in the pipeline's own account, whose monitoring job's
+	// role is granted what it reads and writes by the endpoint stack.
+	StagingMonitored, ProdMonitored bool
 	// BootstrapQualifier is the CDK bootstrap qualifier of the stage accounts. Default:
 	// the CDK's, deploybuild.DefaultBootstrapQualifier.
 	BootstrapQualifier string
@@ -159,6 +166,14 @@ func (s *settings) target(stage project.Stage) project.Target {
 		return s.prod
 	}
 	return s.staging
+}
+
+// monitored says whether stage may monitor its endpoint when it is elsewhere.
+func (s *settings) monitored(stage project.Stage) bool {
+	if stage == project.Prod {
+		return s.ProdMonitored
+	}
+	return s.StagingMonitored
 }
 
 // capturePrefix is where stage may write captured data when it is elsewhere.

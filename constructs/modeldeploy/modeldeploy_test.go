@@ -104,6 +104,7 @@ func TestTheBuildsUseTheTeamsRegistryAndBucket(t *testing.T) {
 	assert.Equal(t, "222222222222", build["STAGING_ACCOUNT_ID"])
 	assert.Equal(t, "eu-west-1", build["STAGING_REGION"], "a stage's region defaults to the pipeline's")
 	assert.Equal(t, "datacapture-staging", build["STAGING_CAPTURE_PREFIX"])
+	assert.NotContains(t, build, "STAGING_MONITORING", "monitoring is off unless the props grant it")
 	assert.NotContains(t, build, "PROD_ACCOUNT_ID")
 	test := buildEnvironment(t, tpl, "sagemaker-churn-p-churn0001-testing")
 	assert.Equal(t, "20", test["TEST_INVOCATIONS"], "the documented default")

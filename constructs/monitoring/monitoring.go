@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatch"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscloudwatchactions"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awskms"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssagemaker"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 	"github.com/aws/constructs-go/constructs/v10"
@@ -70,6 +71,10 @@ type DataQualityMonitorProps struct {
 	MaxRuntimeSeconds int
 	// AlarmTopic is notified when the alarm goes off and when it clears. Default: none.
 	AlarmTopic awssns.ITopic
+	// VolumeKey encrypts the job's storage volume. Default: the artifacts' key. A job
+	// in another account than its artifacts needs a key of its own account, as an
+	// endpoint there does.
+	VolumeKey awskms.IKey
 }
 
 // DataQualityMonitor is the monitoring of one endpoint.
@@ -86,6 +91,12 @@ type DataQualityMonitor struct {
 	// DriftAlarms go off when a run finds a feature's distribution drifted beyond the
 	// baseline's threshold: one per ten features (an alarm's limit of metrics).
 	DriftAlarms []awscloudwatch.Alarm
+}
+
+// CapturedPrefix is where an endpoint capturing data under capturePrefix writes it,
+// `<capture prefix>/<endpoint>/`: what its monitoring job reads.
+func CapturedPrefix(capturePrefix, endpointName string) string {
+	return strings.TrimSuffix(capturePrefix, "/") + "/" + endpointName + "/"
 }
 
 // ReportsPrefix is where the monitoring of a stage writes its reports.
@@ -133,7 +144,8 @@ func newJobRole(c constructs.Construct, p DataQualityMonitorProps, reports strin
 		Description: jsii.String("Data-quality monitoring of endpoint " + p.EndpointName + " of SageMaker project " + p.Project.NameID()),
 		Path:        jsii.String(p.Project.ModelRolePath()),
 	})
-	captured := strings.TrimSuffix(p.CapturePrefix, "/") + "/" + p.EndpointName + "/"
+	captured := CapturedPrefix(p.CapturePrefix, p.EndpointName)
+	p.Artifacts.GrantList(role, captured)
 	p.Artifacts.GrantRead(role, captured)
 	// In this order, so that the template is the same at every synthesis.
 	for _, f := range []struct{ file, uri string }{{"Statistics", p.Baseline.StatisticsURI}, {"Constraints", p.Baseline.ConstraintsURI}} {
@@ -155,12 +167,7 @@ func newJobRole(c constructs.Construct, p DataQualityMonitorProps, reports strin
 			ResourceName: jsii.String("/aws/sagemaker/ProcessingJobs:*"), ArnFormat: awscdk.ArnFormat_COLON_RESOURCE_NAME,
 		})},
 	}))
-	role.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-		Sid:        jsii.String("EncryptJobVolume"),
-		Actions:    jsii.Strings("kms:CreateGrant"),
-		Resources:  &[]*string{p.Artifacts.KeyArn()},
-		Conditions: &map[string]any{"Bool": map[string]any{"kms:GrantIsForAWSResource": "true"}},
-	}))
+	grantVolumeEncryption(role, p)
 	role.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 		Sid:       jsii.String("PullAnalyzerImage"),
 		Actions:   jsii.Strings("ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability"),
@@ -239,7 +246,7 @@ func newJobDefinition(c constructs.Construct, p DataQualityMonitorProps, role aw
 				InstanceCount:  jsii.Number(1),
 				InstanceType:   jsii.String(p.InstanceType),
 				VolumeSizeInGb: jsii.Number(DefaultVolumeSizeGB),
-				VolumeKmsKeyId: p.Artifacts.KeyArn(),
+				VolumeKmsKeyId: volumeKeyArn(p),
 			},
 		},
 		RoleArn:           role.RoleArn(),
@@ -251,6 +258,28 @@ func newJobDefinition(c constructs.Construct, p DataQualityMonitorProps, role aw
 		job.Node().AddDependency(policy)
 	}
 	return job
+}
+
+// grantVolumeEncryption lets the job encrypt its volume with its key.
+func grantVolumeEncryption(role awsiam.Role, p DataQualityMonitorProps) {
+	if p.VolumeKey == nil {
+		p.Artifacts.GrantVolumeEncryption(role)
+		return
+	}
+	role.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+		Sid:        jsii.String("EncryptJobVolume"),
+		Actions:    jsii.Strings("kms:CreateGrant"),
+		Resources:  &[]*string{p.VolumeKey.KeyArn()},
+		Conditions: &map[string]any{"Bool": map[string]any{"kms:GrantIsForAWSResource": "true"}},
+	}))
+}
+
+// volumeKeyArn is the key of the job's storage volume.
+func volumeKeyArn(p DataQualityMonitorProps) *string {
+	if p.VolumeKey != nil {
+		return p.VolumeKey.KeyArn()
+	}
+	return p.Artifacts.KeyArn()
 }
 
 // jobDefinitionName is `<name>-<id>-<stage>-<digest>`, or `<name>-<id>-<digest>`

@@ -195,6 +195,18 @@ func TestTheJobsRoleReachesTheCapturedDataTheBaselineAndTheReportsOnly(t *testin
 	assert.True(t, allows("s3:PutObject", "monitoring-staging/abalone-p-abalonedemo1-staging/2026/12/02/10/constraint_violations.json"))
 	assert.False(t, allows("s3:PutObject", "datacapture-staging/forged.jsonl"))
 	assert.False(t, allows("s3:PutObject", "monitoring-prod/report.json"))
+	bucket := "arn:aws:s3:::sagemaker-project-p-abalonedemo1"
+	lists := func(prefix string) bool {
+		return testutil.Allows(st, fill, "s3:ListBucket", bucket, map[string]string{"s3:prefix": prefix})
+	}
+	assert.True(t, lists("datacapture-staging/abalone-p-abalonedemo1-staging/AllTraffic/2026/12/02/10"), "the job lists the hour's captures")
+	assert.False(t, lists("datacapture-prod/abalone-p-abalonedemo1-prod/"), "another endpoint's captures")
+	assert.False(t, lists(""), "the whole bucket")
+	key := "arn:aws:kms:eu-west-1:111111111111:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+	volume := map[string]string{"kms:GrantIsForAWSResource": "true", "kms:ResourceAliases": "alias/sagemaker-project-p-abalonedemo1"}
+	assert.True(t, testutil.Allows(st, fill, "kms:CreateGrant", key, volume), "the project's key, found by its alias, for the job's volume")
+	volume["kms:GrantIsForAWSResource"] = "false"
+	assert.False(t, testutil.Allows(st, fill, "kms:CreateGrant", key, volume), "a grant for anything but an AWS resource")
 	assert.True(t, testutil.Allows(st, fill, "cloudwatch:PutMetricData", "*", map[string]string{"cloudwatch:namespace": "/aws/sagemaker/Endpoints/data-metric"}))
 	assert.False(t, testutil.Allows(st, fill, "cloudwatch:PutMetricData", "*", map[string]string{"cloudwatch:namespace": "Custom"}))
 }

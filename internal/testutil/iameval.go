@@ -55,7 +55,8 @@ func conditionsHold(conditions map[string]any, fill func(string) string, context
 			for _, w := range asList(want) {
 				expected := fill(Render(w))
 				switch operator {
-				case "StringEquals", "ArnEquals", "Bool":
+				// A context key holds one value here, for which ForAnyValue is equality.
+				case "StringEquals", "ArnEquals", "Bool", "ForAnyValue:StringEquals":
 					held = held || got == expected
 				case "StringLike", "ArnLike":
 					held = held || wildcardMatch(expected, got, false)

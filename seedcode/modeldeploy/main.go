@@ -93,6 +93,17 @@ func checkCapture(env deploybuild.Environment, name project.Stage, st config.Sta
 	return nil
 }
 
+// checkMonitoring fails when a stage in another account monitors its endpoint but the
+// project does not let that account read the captured data and write reports: the
+// schedule would be created, then every run would be denied.
+func checkMonitoring(env deploybuild.Environment, name project.Stage, st config.Stage) error {
+	target, elsewhere := env.Elsewhere[name]
+	if !elsewhere || !st.Monitoring.Enabled || env.Monitored[name] {
+		return nil
+	}
+	return fmt.Errorf("%s monitors the endpoint (monitoring.enabled), but the project lets account %s read no captured data for monitoring: set monitoring.enabled to false, or deploy the project with %s.monitoring.enabled=true", settingsFile(name), target.Account, name)
+}
+
 // run checks the settings and both stage files, resolves the model version,
 // synthesizes the two endpoint stacks into the output directory, and decides whether
 // the execution deploys them (see package decide), writing the decision to
@@ -109,6 +120,9 @@ func run(ctx context.Context, getenv func(string) string, dir string) error {
 			return err
 		}
 		if err := checkCapture(env, name, stages[name]); err != nil {
+			return err
+		}
+		if err := checkMonitoring(env, name, stages[name]); err != nil {
 			return err
 		}
 	}
@@ -174,13 +188,9 @@ func baselineOf(ctx context.Context, cfg aws.Config, arn string, stages map[proj
 }
 
 // monitoredWith is the baseline a stage's endpoint is monitored against, nil when it
-// is not, saying why when the stage would monitor it.
-func monitoredWith(env deploybuild.Environment, name project.Stage, st config.Stage, b *monitoring.Baseline) *monitoring.Baseline {
+// is not, saying what it monitors.
+func monitoredWith(name project.Stage, st config.Stage, b *monitoring.Baseline) *monitoring.Baseline {
 	if !st.Monitoring.Enabled || b == nil {
-		return nil
-	}
-	if t, elsewhere := env.Elsewhere[name]; elsewhere {
-		fmt.Printf("Deploying %s without monitoring: its account %s is not yet granted the project's baselines and reports (monitoring of stages in other accounts is to come)\n", name, t.Account)
 		return nil
 	}
 	fmt.Printf("Monitoring %s against %s, %s\n", name, b.ConstraintsURI, st.Monitoring.Schedule)
@@ -203,7 +213,7 @@ func synthesize(dir string, env deploybuild.Environment, stages map[project.Stag
 			Settings:               stages[name],
 			ModelPackageArn:        arn,
 			PermissionsBoundaryArn: env.PermissionsBoundaryArn,
-			Baseline:               monitoredWith(env, name, stages[name], b),
+			Baseline:               monitoredWith(name, stages[name], b),
 		}
 		if t, ok := env.Elsewhere[name]; ok {
 			props.Env = &awscdk.Environment{Account: jsii.String(t.Account), Region: jsii.String(t.Region)}

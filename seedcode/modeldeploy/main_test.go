@@ -194,6 +194,7 @@ func TestAGivenModelPackageSkipsTheRegistry(t *testing.T) {
 	const arn = "arn:aws:sagemaker:us-east-1:123456789012:model-package/abalone-p-abalonedemo1/9"
 	getenv := buildEnv(t, s, map[string]string{
 		"MODEL_PACKAGE_ARN": arn, "STAGING_ACCOUNT_ID": "222222222222", "STAGING_REGION": "us-east-1", "STAGING_CAPTURE_PREFIX": "datacapture-staging",
+		"STAGING_MONITORING":   "granted",
 		"ARTIFACTS_ACCOUNT_ID": "123456789012", "ARTIFACTS_REGION": "us-east-1",
 	})
 	require.NoError(t, run(context.Background(), getenv, "."))
@@ -203,7 +204,7 @@ func TestAGivenModelPackageSkipsTheRegistry(t *testing.T) {
 	assert.Equal(t, "arn:aws:kms:us-east-1:123456789012:alias/sagemaker-project-p-abalonedemo1", capture["KmsKeyId"], "a staging account reaches the project's key by its alias ARN")
 }
 
-func TestAStageElsewhereMustCaptureWhereItsAccountMayWrite(t *testing.T) {
+func TestAStageElsewhereMustCaptureAndMonitorWhereItsAccountMay(t *testing.T) {
 	s := motoserver.Shared(t)
 	stagingElsewhere := map[string]string{
 		"MODEL_PACKAGE_ARN":  "arn:aws:sagemaker:us-east-1:123456789012:model-package/abalone-p-abalonedemo1/9",
@@ -219,6 +220,13 @@ func TestAStageElsewhereMustCaptureWhereItsAccountMayWrite(t *testing.T) {
 
 	err = run(context.Background(), buildEnv(t, s, stagingElsewhere), ".")
 	require.EqualError(t, err, "staging-config.json captures data (dataCapture.enabled), but the project lets account 222222222222 write no captured data: set dataCapture.enabled to false, or deploy the project with staging.dataCapture.enabled=true")
+
+	captures := map[string]string{"STAGING_CAPTURE_PREFIX": "datacapture-staging"}
+	for k, v := range stagingElsewhere {
+		captures[k] = v
+	}
+	err = run(context.Background(), buildEnv(t, s, captures), ".")
+	require.EqualError(t, err, "staging-config.json monitors the endpoint (monitoring.enabled), but the project lets account 222222222222 read no captured data for monitoring: set monitoring.enabled to false, or deploy the project with staging.monitoring.enabled=true")
 }
 
 // A project created from a Studio template bounds its roles: the build passes the
@@ -265,32 +273,30 @@ func TestTheBuildspecExportsTheDecision(t *testing.T) {
 }
 
 // A stage monitors its endpoint when its settings say so and the version has a
-// baseline; a stage in another account is deployed unmonitored for now, and the build
-// says why.
+// baseline, and the build says what it monitors against.
 func TestWhichStagesAreMonitoredAndWhatTheBuildSays(t *testing.T) {
 	b := &monitoring.Baseline{
 		StatisticsURI: "s3://sagemaker-project-p-abalonedemo1/abalone-p-abalonedemo1/e1/statistics.json", ConstraintsURI: "s3://sagemaker-project-p-abalonedemo1/abalone-p-abalonedemo1/e1/constraints.json",
 		Features: []string{"_c0"},
 	}
-	env := deploybuild.Environment{Elsewhere: map[project.Stage]project.Target{project.Staging: {Account: "222222222222", Region: "us-east-1"}}}
 	off := config.DefaultStage(project.Prod)
 	off.Monitoring.Enabled = false
 	read, write, err := os.Pipe()
 	require.NoError(t, err)
 	stdout := os.Stdout
 	os.Stdout = write
-	staging := monitoredWith(env, project.Staging, config.DefaultStage(project.Staging), b)
-	prod := monitoredWith(env, project.Prod, config.DefaultStage(project.Prod), b)
-	disabled := monitoredWith(env, project.Prod, off, b)
-	none := monitoredWith(env, project.Prod, config.DefaultStage(project.Prod), nil)
+	staging := monitoredWith(project.Staging, config.DefaultStage(project.Staging), b)
+	prod := monitoredWith(project.Prod, config.DefaultStage(project.Prod), b)
+	disabled := monitoredWith(project.Prod, off, b)
+	none := monitoredWith(project.Prod, config.DefaultStage(project.Prod), nil)
 	os.Stdout = stdout
 	require.NoError(t, write.Close())
 	said, err := io.ReadAll(read)
 	require.NoError(t, err)
-	assert.Nil(t, staging, "another account: not yet granted")
+	assert.Same(t, b, staging)
 	assert.Same(t, b, prod)
 	assert.Nil(t, disabled)
 	assert.Nil(t, none)
-	assert.Equal(t, "Deploying staging without monitoring: its account 222222222222 is not yet granted the project's baselines and reports (monitoring of stages in other accounts is to come)\n"+
+	assert.Equal(t, "Monitoring staging against "+b.ConstraintsURI+", cron(0 * ? * * *)\n"+
 		"Monitoring prod against "+b.ConstraintsURI+", cron(0 * ? * * *)\n", string(said))
 }

@@ -95,16 +95,23 @@ func NewEndpointStack(scope constructs.Construct, id string, props *EndpointStac
 		TesterRoleArn:        testerRole,
 	})
 	awscdk.NewCfnOutput(stack, jsii.String("EndpointName"), &awscdk.CfnOutputProps{Value: jsii.String(ep.Name)})
-	return &EndpointStack{Stack: stack, Endpoint: ep, Monitoring: monitor(stack, props, ep, capture, topic)}
+	return &EndpointStack{Stack: stack, Endpoint: ep, Monitoring: monitor(stack, props, ep, capture, topic, storageKey)}
 }
 
-// monitor creates the endpoint's data-quality monitoring when the stage has it on and
-// the version has a baseline; its reports and alarms are the project's.
-func monitor(stack awscdk.Stack, props *EndpointStackProps, ep *endpoint.Endpoint, capture *endpoint.DataCapture, topic awssns.ITopic) *monitoring.DataQualityMonitor {
-	m := props.Settings.Monitoring
-	if !m.Enabled || props.Baseline == nil {
+// monitored says whether the stack monitors its endpoint: the stage has monitoring on
+// and the version has a baseline.
+func monitored(props *EndpointStackProps) bool {
+	return props.Settings.Monitoring.Enabled && props.Baseline != nil
+}
+
+// monitor creates the endpoint's data-quality monitoring when it is monitored; its
+// reports and alarms are the project's, its volume is encrypted with volumeKey (nil:
+// the project's key).
+func monitor(stack awscdk.Stack, props *EndpointStackProps, ep *endpoint.Endpoint, capture *endpoint.DataCapture, topic awssns.ITopic, volumeKey awskms.IKey) *monitoring.DataQualityMonitor {
+	if !monitored(props) {
 		return nil
 	}
+	m := props.Settings.Monitoring
 	if capture == nil {
 		panic(fmt.Sprintf("stage %s: monitoring is on without data capture: turn %s.dataCapture.enabled on or %s.monitoring.enabled off", props.Stage, props.Stage, props.Stage))
 	}
@@ -120,6 +127,7 @@ func monitor(stack awscdk.Stack, props *EndpointStackProps, ep *endpoint.Endpoin
 		InstanceType:      m.InstanceType,
 		MaxRuntimeSeconds: m.MaxRuntimeSeconds,
 		AlarmTopic:        topic,
+		VolumeKey:         volumeKey,
 	})
 }
 
@@ -169,7 +177,8 @@ func notificationTopic(stack awscdk.Stack, props *EndpointStackProps) awssns.ITo
 }
 
 // crossAccount is what an endpoint in another account than the project's artifacts
-// needs: a storage key of its own for instance hosting, and for staging the role ARN
+// needs: a storage key of its own for instance hosting (which data capture, hence
+// monitoring, needs; the monitoring jobs use it too), and for staging the role ARN
 // of the project's test gate, which may then invoke the endpoint. Both are empty
 // in the project's own account.
 func crossAccount(stack awscdk.Stack, props *EndpointStackProps, instances bool) (awskms.IKey, string) {

@@ -42,20 +42,34 @@ func TestTheEndpointStackIsDeterministic(t *testing.T) {
 }
 
 // In another account than the project's, an instance endpoint has a storage key of its
-// own and staging lets the project's test gate invoke it; prod has no tester role.
+// own, which its monitoring jobs' volumes use too, and staging lets the project's test
+// gate invoke it; prod has no tester role.
 func TestAStageInAnotherAccountHasItsOwnKeyAndTesterRole(t *testing.T) {
 	app := testutil.NewApp(t, "", nil)
 	elsewhere := func(stage project.Stage) awscdk.Stack {
 		return endpointstack.NewEndpointStack(app, stage.Title(), &endpointstack.EndpointStackProps{
 			StackProps: awscdk.StackProps{Env: &awscdk.Environment{Account: jsii.String("222222222222"), Region: jsii.String("eu-west-1")}},
 			Project:    abalone, Stage: stage, Settings: config.DefaultStage(stage), ModelPackageArn: approvedArn,
-			ArtifactsAccount: "111111111111", ArtifactsRegion: "eu-west-1",
+			ArtifactsAccount: "111111111111", ArtifactsRegion: "eu-west-1", Baseline: baseline,
 		}).Stack
 	}
 	stagingStack, prodStack := elsewhere(project.Staging), elsewhere(project.Prod)
 	staging, prod := testutil.Synth(t, stagingStack), testutil.Synth(t, prodStack)
 	for name, tpl := range map[string]testutil.Template{"staging": staging, "prod": prod} {
-		assert.Len(t, tpl.Resources("AWS::KMS::Key"), 1, name)
+		key := tpl.One(t, "AWS::KMS::Key")
+		job := tpl.One(t, "AWS::SageMaker::DataQualityJobDefinition").Properties
+		assert.Equal(t, map[string]any{"Fn::GetAtt": []any{key.LogicalID, "Arn"}}, job["JobResources"].(map[string]any)["ClusterConfig"].(map[string]any)["VolumeKmsKeyId"], name)
+		assert.Equal(t, "arn:aws:kms:eu-west-1:111111111111:alias/sagemaker-project-p-abalonedemo1", testutil.Render(job["DataQualityJobOutputConfig"].(map[string]any)["KmsKeyId"]), "%s: reports are the project's, under its key", name)
+		jobRole := tpl.Named(t, "AWS::IAM::Role", "Description", "Data-quality monitoring of endpoint abalone-p-abalonedemo1-"+name+" of SageMaker project abalone-p-abalonedemo1")
+		var grants []string
+		for _, st := range tpl.RoleStatements(jobRole.LogicalID) {
+			if st.HasAction("kms:CreateGrant") {
+				grants = append(grants, st.Resources...)
+			}
+		}
+		assert.Equal(t, []string{"${" + key.LogicalID + ".Arn}"}, grants, "%s: the job's volume grants are on the stack's own key only", name)
+		drift := tpl.Named(t, "AWS::CloudWatch::Alarm", "AlarmName", "abalone-p-abalonedemo1-"+name+"-data-drift")
+		assert.NotContains(t, drift.Properties, "AlarmActions", "%s: an alarm notifies topics of its own account only", name)
 	}
 	tester := staging.Named(t, "AWS::IAM::Role", "RoleName", "sagemaker-p-abalonedemo1-staging-tester")
 	trust := tester.Properties["AssumeRolePolicyDocument"].(map[string]any)["Statement"].([]any)
@@ -67,6 +81,13 @@ func TestAStageInAnotherAccountHasItsOwnKeyAndTesterRole(t *testing.T) {
 	for _, r := range prod.Resources("AWS::IAM::Role") {
 		assert.NotContains(t, testutil.Render(r.Properties["RoleName"]), "tester")
 	}
+}
+
+// baseline is a version's data-quality baseline, as the ModelBuild pipeline writes it.
+var baseline = &monitoring.Baseline{
+	StatisticsURI:  "s3://sagemaker-project-p-abalonedemo1/abalone-p-abalonedemo1/e1/CheckDataQualityAbalone/output/statistics.json",
+	ConstraintsURI: "s3://sagemaker-project-p-abalonedemo1/abalone-p-abalonedemo1/e1/CheckDataQualityAbalone/output/constraints.json",
+	Features:       []string{"_c0", "_c1"},
 }
 
 func TestAnInvalidStagePanicsWithTheReason(t *testing.T) {
@@ -100,11 +121,6 @@ func ExampleNewEndpointStack() {
 // has no monitoring.
 func TestTheStackMonitorsTheEndpointAgainstTheVersionsBaseline(t *testing.T) {
 	app := testutil.NewApp(t, "", nil)
-	baseline := &monitoring.Baseline{
-		StatisticsURI:  "s3://sagemaker-project-p-abalonedemo1/abalone-p-abalonedemo1/e1/CheckDataQualityAbalone/output/statistics.json",
-		ConstraintsURI: "s3://sagemaker-project-p-abalonedemo1/abalone-p-abalonedemo1/e1/CheckDataQualityAbalone/output/constraints.json",
-		Features:       []string{"_c0", "_c1"},
-	}
 	off := config.DefaultStage(project.Prod)
 	off.Monitoring.Enabled = false
 	stack := func(id string, stage project.Stage, settings config.Stage, b *monitoring.Baseline) *endpointstack.EndpointStack {
