@@ -151,6 +151,11 @@ type Stage struct {
 	// on where data capture is on), `.schedule` (default hourly), `.instanceType` and
 	// `.maxRuntimeSeconds`.
 	Monitoring Monitoring
+	// NetworkIsolation runs the endpoint's model container without network access
+	// (key `<stage>.networkIsolation`; default: on for instance hosting, off for
+	// serverless endpoints, which do not support it). Turn it off for a model whose
+	// container must call out, e.g. to download weights or reach a feature store.
+	NetworkIsolation bool
 }
 
 // Monitoring configures the data-quality monitoring of a stage's endpoint (see
@@ -265,6 +270,7 @@ func DefaultStage(name project.Stage) Stage {
 			InstanceType:      monitoring.DefaultInstanceType,
 			MaxRuntimeSeconds: monitoring.DefaultMaxRuntimeSeconds,
 		},
+		NetworkIsolation: true,
 	}
 }
 
@@ -304,6 +310,10 @@ func Parse(context map[string]any) (Config, error) {
 		if _, set := context[string(name)+".monitoring.enabled"]; !set && !cfg.Stage(name).DataCapture {
 			// Monitoring reads captured data: on by default where data capture is on.
 			cfg.stage(name).Monitoring.Enabled = false
+		}
+		if _, set := context[string(name)+".networkIsolation"]; !set && cfg.Stage(name).Hosting == Serverless {
+			// Serverless endpoints run no isolated containers.
+			cfg.stage(name).NetworkIsolation = false
 		}
 	}
 	if _, set := context["studio.enabled"]; !set && len(cfg.StageAccounts()) > 0 {

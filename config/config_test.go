@@ -227,6 +227,9 @@ func TestStageRulesThatInvolveSeveralKeys(t *testing.T) {
 	}{
 		{map[string]any{"staging.hosting": "serverless"},
 			`staging.hosting "serverless" with staging.dataCapture.enabled true is invalid: SageMaker serverless endpoints cannot capture data`},
+		{map[string]any{"prod.hosting": "serverless", "prod.dataCapture.enabled": false, "prod.networkIsolation": "true"},
+			`prod.hosting "serverless" with prod.networkIsolation true is invalid: SageMaker serverless endpoints do not support network isolation; set prod.networkIsolation to false or use instance hosting`},
+		{map[string]any{"staging.networkIsolation": "sometimes"}, `staging.networkIsolation "sometimes" is invalid`},
 		{map[string]any{"prod.hosting": "serverless", "prod.dataCapture.enabled": false, "prod.autoscaling.maxCapacity": 3.0},
 			`prod.hosting "serverless" with prod.autoscaling.maxCapacity 3 is invalid: serverless endpoints scale by themselves`},
 		{map[string]any{"prod.autoscaling.minCapacity": "4", "prod.autoscaling.maxCapacity": "2"},
@@ -276,6 +279,15 @@ func TestStageRulesThatInvolveSeveralKeys(t *testing.T) {
 	assert.Nil(t, instance)
 	assert.Nil(t, capture)
 	assert.Equal(t, 2048, serverless.MemorySizeMiB)
+	assert.False(t, cfg.Staging.NetworkIsolation, "off by default where the hosting does not support it")
+	assert.True(t, cfg.Prod.NetworkIsolation)
+
+	open, err := Parse(map[string]any{"prod.networkIsolation": "false"})
+	require.NoError(t, err)
+	instance, _, _ = open.Prod.EndpointHosting()
+	assert.True(t, instance.NetworkAccess, "a model that needs the network")
+	instance, _, _ = open.Staging.EndpointHosting()
+	assert.False(t, instance.NetworkAccess)
 }
 
 func TestStageDefaultsAreTheOriginals(t *testing.T) {
@@ -287,6 +299,7 @@ func TestStageDefaultsAreTheOriginals(t *testing.T) {
 		assert.Equal(t, 0, st.AutoscalingMaxCapacity, name)
 		assert.True(t, st.DataCapture, name)
 		assert.Equal(t, "datacapture-"+name, st.DataCapturePrefix)
+		assert.True(t, st.NetworkIsolation, "%s: model containers run network-isolated", name)
 	}
 	assert.Equal(t, 100, cfg.Staging.DataCaptureSamplingPercentage)
 	assert.Equal(t, 80, cfg.Prod.DataCaptureSamplingPercentage)

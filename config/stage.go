@@ -46,6 +46,8 @@ func stageFields(prefix string, stage func(*Config) *Stage) []field {
 		stringField(prefix+"monitoring.schedule", s(func(st *Stage) *string { return &st.Monitoring.Schedule }), monitoring.CheckSchedule),
 		stringField(prefix+"monitoring.instanceType", s(func(st *Stage) *string { return &st.Monitoring.InstanceType }), monitoring.CheckInstanceType),
 		intField(prefix+"monitoring.maxRuntimeSeconds", n(func(st *Stage) *int { return &st.Monitoring.MaxRuntimeSeconds }), anyInt),
+		// Serverless hosting refuses isolation: Stage.problems checks them together.
+		boolField(prefix+"networkIsolation", func(c *Config) *bool { return &stage(c).NetworkIsolation }),
 	}
 }
 
@@ -87,6 +89,9 @@ func (st Stage) problems(name project.Stage, p project.Identity) []string {
 		if st.DataCapture {
 			out = append(out, fmt.Sprintf("%s.hosting %q with %s.dataCapture.enabled true is invalid: SageMaker serverless endpoints cannot capture data; set %s.dataCapture.enabled to false or use instance hosting", name, st.Hosting, name, name))
 		}
+		if st.NetworkIsolation {
+			out = append(out, fmt.Sprintf("%s.hosting %q with %s.networkIsolation true is invalid: SageMaker serverless endpoints do not support network isolation; set %s.networkIsolation to false or use instance hosting", name, st.Hosting, name, name))
+		}
 		if st.AutoscalingMaxCapacity > 0 {
 			out = append(out, fmt.Sprintf("%s.hosting %q with %s.autoscaling.maxCapacity %d is invalid: serverless endpoints scale by themselves; set %s.autoscaling.maxCapacity to 0", name, st.Hosting, name, st.AutoscalingMaxCapacity, name))
 		}
@@ -115,7 +120,7 @@ func (st Stage) EndpointHosting() (*endpoint.InstanceHosting, *endpoint.Serverle
 	if st.Hosting == Serverless {
 		return nil, &endpoint.ServerlessHosting{MemorySizeMiB: st.ServerlessMemorySizeMiB, MaxConcurrency: st.ServerlessMaxConcurrency}, capture
 	}
-	instance := &endpoint.InstanceHosting{InstanceType: st.InstanceType, InitialInstanceCount: st.InstanceCount}
+	instance := &endpoint.InstanceHosting{InstanceType: st.InstanceType, InitialInstanceCount: st.InstanceCount, NetworkAccess: !st.NetworkIsolation}
 	if st.AutoscalingMaxCapacity > 0 {
 		instance.Autoscaling = &endpoint.Autoscaling{
 			MinCapacity:                  st.AutoscalingMinCapacity,

@@ -82,6 +82,12 @@ type InstanceHosting struct {
 	// Autoscaling scales the instance count on invocations per instance. Default: nil,
 	// a fixed count.
 	Autoscaling *Autoscaling
+	// NetworkAccess lets the model container open network connections. Default: false,
+	// the container runs network-isolated (EnableNetworkIsolation): SageMaker hands it
+	// its model artifacts and requests, and it can reach nothing else, inside or
+	// outside a VPC. A model that downloads weights or calls another service at
+	// run time needs it. (Serverless endpoints do not support isolation.)
+	NetworkAccess bool
 }
 
 // Autoscaling is target tracking on SageMakerVariantInvocationsPerInstance.
@@ -183,10 +189,14 @@ func newModelRole(c constructs.Construct, p EndpointProps, name string) awsiam.R
 // newModel creates the model of the version to serve, once its role can read the
 // artifacts.
 func newModel(c constructs.Construct, p EndpointProps, role awsiam.Role) awssagemaker.CfnModel {
-	model := awssagemaker.NewCfnModel(c, jsii.String("Model"), &awssagemaker.CfnModelProps{
+	props := &awssagemaker.CfnModelProps{
 		ExecutionRoleArn: role.RoleArn(),
 		PrimaryContainer: &awssagemaker.CfnModel_ContainerDefinitionProperty{ModelPackageName: p.ModelPackageArn},
-	})
+	}
+	if p.Instance != nil && !p.Instance.NetworkAccess {
+		props.EnableNetworkIsolation = jsii.Bool(true)
+	}
+	model := awssagemaker.NewCfnModel(c, jsii.String("Model"), props)
 	if policy := role.Node().TryFindChild(jsii.String("DefaultPolicy")); policy != nil {
 		model.Node().AddDependency(policy)
 	}

@@ -50,7 +50,7 @@ func TestHostingCaptureAndAutoscaling(t *testing.T) {
 		"Serverless": {Project: demo, Stage: "dev", ModelPackageArn: jsii.String(packageArn),
 			Serverless: &endpoint.ServerlessHosting{MemorySizeMiB: 3072, MaxConcurrency: 10}},
 		"Gpu": {Project: demo, Stage: "gpu", ModelPackageArn: jsii.String(packageArn),
-			Instance:    &endpoint.InstanceHosting{InstanceType: "ml.g5.xlarge", InitialInstanceCount: 1},
+			Instance:    &endpoint.InstanceHosting{InstanceType: "ml.g5.xlarge", InitialInstanceCount: 1, NetworkAccess: true},
 			DataCapture: &endpoint.DataCapture{SamplingPercentage: 10}},
 	})
 
@@ -58,6 +58,10 @@ func TestHostingCaptureAndAutoscaling(t *testing.T) {
 	assert.Equal(t, "abalone-p-abalonedemo1-staging", def.One(t, "AWS::SageMaker::Endpoint").Properties["EndpointName"])
 	model := def.One(t, "AWS::SageMaker::Model")
 	assert.Equal(t, map[string]any{"ModelPackageName": packageArn}, model.Properties["PrimaryContainer"])
+	assert.Equal(t, true, model.Properties["EnableNetworkIsolation"], "the container calls nothing by default")
+	assert.Equal(t, true, tpls["Scaled"].One(t, "AWS::SageMaker::Model").Properties["EnableNetworkIsolation"])
+	assert.NotContains(t, tpls["Gpu"].One(t, "AWS::SageMaker::Model").Properties, "EnableNetworkIsolation", "a model given network access")
+	assert.NotContains(t, tpls["Serverless"].One(t, "AWS::SageMaker::Model").Properties, "EnableNetworkIsolation", "serverless endpoints support no isolation")
 	cfg := def.One(t, "AWS::SageMaker::EndpointConfig").Properties
 	variant := testutil.Only(t, cfg["ProductionVariants"])
 	assert.Equal(t, "AllTraffic", variant["VariantName"])

@@ -200,6 +200,7 @@ func TestAGivenModelPackageSkipsTheRegistry(t *testing.T) {
 	require.NoError(t, run(context.Background(), getenv, "."))
 	tpl := readTemplate(t, filepath.Join(getenv("CDK_OUTDIR"), "Staging.template.json"))
 	assert.Equal(t, arn, tpl.one(t, "AWS::SageMaker::Model")["PrimaryContainer"].(map[string]any)["ModelPackageName"])
+	assert.Equal(t, true, tpl.one(t, "AWS::SageMaker::Model")["EnableNetworkIsolation"], "staging-config.json's networkIsolation")
 	capture := tpl.one(t, "AWS::SageMaker::EndpointConfig")["DataCaptureConfig"].(map[string]any)
 	assert.Equal(t, "arn:aws:kms:us-east-1:123456789012:alias/sagemaker-project-p-abalonedemo1", capture["KmsKeyId"], "a staging account reaches the project's key by its alias ARN")
 }

@@ -112,6 +112,16 @@ def test_training_uses_the_built_in_xgboost_and_the_originals_hyperparameters(de
     assert {t["Key"]: t["Value"] for t in train["Tags"]} == {"sagemaker:project-name": "abalone", "sagemaker:project-id": "p-abalonedemo1"}
 
 
+def test_training_and_evaluation_run_network_isolated(definition):
+    """The XGBoost container trains and evaluates with SageMaker's channels only;
+    preprocessing downloads its input itself, and the checks are Model Monitor's."""
+    s = steps(definition)
+    assert s["TrainAbaloneModel"]["Arguments"]["EnableNetworkIsolation"] is True
+    assert s["EvaluateAbaloneModel"]["Arguments"]["NetworkConfig"] == {"EnableNetworkIsolation": True}
+    for name in ("PreprocessAbaloneData", "CheckDataQualityAbalone", "CheckModelQualityAbalone"):
+        assert "NetworkConfig" not in s[name]["Arguments"], name
+
+
 def test_expensive_steps_are_cached(definition):
     s = steps(definition)
     for name in ("PreprocessAbaloneData", "TrainAbaloneModel", "EvaluateAbaloneModel", "CheckDataQualityAbalone", "CheckModelQualityAbalone"):
@@ -262,10 +272,11 @@ def test_the_definition_is_v2s_but_for_the_listed_differences(definition):
     # default, which v3 leaves out; v3 adds an empty MLflow configuration.
     v2 = {k: v for k, v in v2.items() if not (k.endswith("/AppManaged") and v is False)}
     assert v3.pop("/MlflowConfig") is None
-    added = {k for k in set(v3) - set(v2) if k.startswith(MONITORING_ADDITIONS)}
+    added = {k for k in set(v3) - set(v2) if k.startswith(MONITORING_ADDITIONS + NETWORK_ADDITIONS)}
     changed = {k: v3.get(k) for k in (set(v2) | set(v3)) - added if v2.get(k) != v3.get(k)}
     assert changed == SDK_V3_DIFFERENCES
     assert added, "the monitoring additions are there"
+    assert {k for k in added if k.startswith(NETWORK_ADDITIONS)} == set(NETWORK_ADDITIONS)
 
 
 # What the quality checks added to the v2 seed's definition (#14): new parameters and
@@ -276,6 +287,10 @@ MONITORING_ADDITIONS = tuple(
     + ["/Steps[4]/", "/Steps[5]/", "/Steps[0]/Arguments/ProcessingOutputConfig/Outputs[3]/", "/Steps[2]/Arguments/ProcessingOutputConfig/Outputs[1]/"]
     + ["/Steps[3]/Arguments/IfSteps[0]/Arguments/" + k for k in ("ModelMetrics/ModelQuality/Constraints/", "ModelMetrics/ModelDataQuality/", "ModelMetrics/Bias", "ModelMetrics/Explainability", "DriftCheckBaselines/")]
 )
+
+
+# What network isolation added (#15): training and evaluation run isolated.
+NETWORK_ADDITIONS = ("/Steps[1]/Arguments/EnableNetworkIsolation", "/Steps[2]/Arguments/NetworkConfig/EnableNetworkIsolation")
 
 
 def test_building_the_pipeline_triggers_no_deprecation_warning_of_this_package(aws):

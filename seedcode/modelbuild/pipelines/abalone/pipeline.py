@@ -42,9 +42,10 @@ from sagemaker.core import image_uris
 from sagemaker.core.drift_check_baselines import DriftCheckBaselines
 from sagemaker.core.model_metrics import MetricsSource, ModelMetrics
 from sagemaker.core.model_monitor.dataset_format import DatasetFormat
+from sagemaker.core.network import NetworkConfig
 from sagemaker.core.processing import ScriptProcessor
 from sagemaker.core.shapes import ProcessingInput, ProcessingOutput, ProcessingS3Input, ProcessingS3Output, Tag
-from sagemaker.core.training.configs import Compute, InputData, OutputDataConfig, StoppingCondition
+from sagemaker.core.training.configs import Compute, InputData, Networking, OutputDataConfig, StoppingCondition
 from sagemaker.core.workflow.conditions import ConditionLessThanOrEqualTo
 from sagemaker.core.workflow.execution_variables import ExecutionVariables
 from sagemaker.core.workflow.functions import Join, JsonGet
@@ -76,6 +77,13 @@ XGBOOST_FRAMEWORK_VERSION = "3.2-0"
 # The longest a training job may run: SDK v2's default, which the v2 seed's pipelines
 # run with (v3's default is one hour).
 TRAINING_MAX_RUNTIME_SECONDS = 24 * 60 * 60
+
+# Training and evaluation run network-isolated: the built-in XGBoost container reads
+# its channels and writes its outputs through SageMaker, and calls nothing. Set this to
+# False if your training or evaluation code must reach the network (e.g. to download
+# packages or call a service). Preprocessing is not isolated: it downloads the input
+# data itself.
+NETWORK_ISOLATION = True
 
 # Names of the steps, as SageMaker Studio shows them. The registration step keeps the
 # name SDK v2 gave it (the ModelStep's name plus "-RegisterModel").
@@ -224,6 +232,7 @@ def get_pipeline(
             output_data_config=OutputDataConfig(s3_output_path="s3://{}/{}/AbaloneTrain".format(bucket, base_job_prefix), kms_key_id=kms_key),
             stopping_condition=StoppingCondition(max_runtime_in_seconds=TRAINING_MAX_RUNTIME_SECONDS),
             hyperparameters=HYPERPARAMETERS,
+            networking=Networking(enable_network_isolation=NETWORK_ISOLATION),
             base_job_name="{}-train".format(base_job_prefix),
             sagemaker_session=session,
             role=role,
@@ -251,6 +260,7 @@ def get_pipeline(
         role=role,
         output_kms_key=kms_key,
         volume_kms_key=kms_key,
+        network_config=NetworkConfig(enable_network_isolation=NETWORK_ISOLATION),
         tags=tags,
     )
     evaluation_report = PropertyFile(name="AbaloneEvaluationReport", output_name="evaluation", path="evaluation.json")
