@@ -17,6 +17,7 @@ import (
 
 	"github.com/sagemaker-mlops-cdk/mlops/constructs/endpoint"
 	"github.com/sagemaker-mlops-cdk/mlops/constructs/monitoring"
+	"github.com/sagemaker-mlops-cdk/mlops/constructs/network"
 	"github.com/sagemaker-mlops-cdk/mlops/constructs/project"
 	"github.com/sagemaker-mlops-cdk/mlops/deploybuild"
 	"github.com/sagemaker-mlops-cdk/mlops/internal/gitrules"
@@ -83,6 +84,10 @@ type Config struct {
 	// NotificationEmails subscribe to the project's notification topic (key
 	// `notifications.emails`, addresses separated by commas). Empty subscribes no one.
 	NotificationEmails []string
+	// Network is a VPC of the project's account that the endpoints of the stages there
+	// run in (keys `vpc.id`, `vpc.subnetIds`, `vpc.securityGroupIds`, ids separated by
+	// commas). Empty: AWS-managed networking.
+	Network network.Placement
 }
 
 // Studio configures the project templates that data scientists create projects from
@@ -151,6 +156,12 @@ type Stage struct {
 	// on where data capture is on), `.schedule` (default hourly), `.instanceType` and
 	// `.maxRuntimeSeconds`.
 	Monitoring Monitoring
+	// Network is the VPC the stage's endpoint runs in (keys `<stage>.vpc.id`,
+	// `.subnetIds`, `.securityGroupIds`; app keys only, not in the ModelDeploy
+	// repository's stage files: the network is the project's). Default: the
+	// project's Network for a stage in the project's account; a stage in another
+	// account needs its own when the project has one. Parse fills in the default.
+	Network network.Placement
 	// NetworkIsolation runs the endpoint's model container without network access
 	// (key `<stage>.networkIsolation`; default: on for instance hosting, off for
 	// serverless endpoints, which do not support it). Turn it off for a model whose
@@ -326,6 +337,9 @@ func Parse(context map[string]any) (Config, error) {
 	if len(problems) > 0 {
 		return Config{}, errors.New("invalid configuration:\n  " + strings.Join(problems, "\n  "))
 	}
+	for _, name := range project.PipelineStages() {
+		cfg.stage(name).Network = cfg.StageNetwork(name)
+	}
 	return cfg, nil
 }
 
@@ -358,10 +372,56 @@ func (c Config) crossFieldProblems() []string {
 		problems = append(problems, c.Stage(name).problems(name, c.Project)...)
 	}
 	problems = append(problems, c.accountProblems()...)
+	problems = append(problems, c.networkProblems()...)
 	problems = append(problems, c.studioProblems()...)
 	problems = append(problems, c.ModelBuild.problems("modelBuild")...)
 	problems = append(problems, c.ModelDeploy.problems("modelDeploy")...)
 	return problems
+}
+
+// networkProblems checks each VPC placement's keys together, and that every endpoint
+// of a project in a VPC is in one.
+func (c Config) networkProblems() []string {
+	out := placementProblems("vpc", c.Network)
+	for _, name := range project.PipelineStages() {
+		st, key := c.Stage(name), string(name)+".vpc"
+		out = append(out, placementProblems(key, st.Network)...)
+		network := c.StageNetwork(name)
+		if t := c.StageTarget(name); c.Network.IsSet() && !network.IsSet() {
+			out = append(out, fmt.Sprintf("%s deploys to account %q, region %q, with vpc.id %q and no %s.id: this is invalid: the project runs in a VPC, and a stage elsewhere needs subnets of its own account and region: set %s.id and %s.subnetIds", name, t.Account, t.Region, c.Network.VpcID, key, key, key))
+		}
+		if network.IsSet() && st.Hosting == Serverless {
+			out = append(out, fmt.Sprintf("%s.hosting %q in VPC %q is invalid: SageMaker serverless endpoints do not run in a VPC; use instance hosting, or set %s.id to run outside it", name, st.Hosting, network.VpcID, key))
+		}
+	}
+	return out
+}
+
+// placementProblems checks the keys below key (`vpc` or `<stage>.vpc`) together:
+// a VPC with its subnets, or nothing.
+func placementProblems(key string, p network.Placement) []string {
+	if !p.IsSet() {
+		return nil
+	}
+	if p.VpcID == "" {
+		return []string{fmt.Sprintf("%s.subnetIds %q and %s.securityGroupIds %q without %s.id are invalid: set %s.id to the VPC they belong to", key, strings.Join(p.SubnetIDs, ","), key, strings.Join(p.SecurityGroupIDs, ","), key, key)}
+	}
+	if err := network.CheckSubnetIDs(p.SubnetIDs); err != nil {
+		return []string{fmt.Sprintf("%s.subnetIds %q is invalid: %v", key, strings.Join(p.SubnetIDs, ","), err)}
+	}
+	return nil
+}
+
+// StageNetwork is the VPC a stage's endpoint runs in: its own (`<stage>.vpc.*`), else
+// the project's for a stage in the project's account and region, else none.
+func (c Config) StageNetwork(name project.Stage) network.Placement {
+	if own := c.Stage(name).Network; own.IsSet() {
+		return own
+	}
+	if c.StageTarget(name).IsLocal() {
+		return c.Network
+	}
+	return network.Placement{}
 }
 
 // Stage returns the settings of one of the deploy pipeline's stages. It panics for

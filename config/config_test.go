@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/sagemaker-mlops-cdk/mlops/constructs/endpoint"
+	"github.com/sagemaker-mlops-cdk/mlops/constructs/network"
 	"github.com/sagemaker-mlops-cdk/mlops/constructs/project"
 	"github.com/sagemaker-mlops-cdk/mlops/internal/testutil"
 )
@@ -417,4 +418,51 @@ func TestNotificationEmailsAreAListOfAddresses(t *testing.T) {
 			assert.Contains(t, err.Error(), want)
 		}
 	}
+}
+
+// The VPC keys: ids of the right kind, two subnets or more, subnets only with their
+// VPC, and a VPC for every endpoint of a project in one.
+func TestNetworkKeys(t *testing.T) {
+	const vpc, a, b = "vpc-0a1b2c3d4e5f67890", "subnet-0a1b2c3d4e5f67890", "subnet-1a2b3c4d5e6f78901"
+	for _, tc := range []struct {
+		context map[string]any
+		want    string
+	}{
+		{map[string]any{"vpc.id": "vpc-123"}, `vpc.id "vpc-123" is invalid: must be a VPC id: vpc- and 8 or 17 hexadecimal digits`},
+		{map[string]any{"vpc.id": "subnet-0a1b2c3d"}, `vpc.id "subnet-0a1b2c3d" is invalid: must be a VPC id`},
+		{map[string]any{"vpc.id": vpc, "vpc.subnetIds": "sg-0a1b2c3d," + b},
+			`vpc.subnetIds "sg-0a1b2c3d,` + b + `" is invalid: "sg-0a1b2c3d" must be a subnet id: subnet- and 8 or 17 hexadecimal digits`},
+		{map[string]any{"vpc.id": vpc, "vpc.subnetIds": a},
+			`vpc.subnetIds "` + a + `" is invalid: must be 2 to 16 different subnets, in different Availability Zones (SageMaker recommends endpoints in two or more), separated by commas`},
+		{map[string]any{"vpc.id": vpc, "vpc.subnetIds": a + "," + a}, `vpc.subnetIds "` + a + "," + a + `" is invalid: names "` + a + `" twice`},
+		{map[string]any{"vpc.id": vpc}, `vpc.subnetIds "" is invalid: must be 2 to 16 different subnets`},
+		{map[string]any{"vpc.subnetIds": a + "," + b},
+			`vpc.subnetIds "` + a + "," + b + `" and vpc.securityGroupIds "" without vpc.id are invalid: set vpc.id to the VPC they belong to`},
+		{map[string]any{"vpc.id": vpc, "vpc.subnetIds": a + "," + b, "vpc.securityGroupIds": "subnet-0a1b2c3d"},
+			`vpc.securityGroupIds "subnet-0a1b2c3d" is invalid: "subnet-0a1b2c3d" must be a security group id: sg- and 8 or 17 hexadecimal digits`},
+		{map[string]any{"vpc.id": vpc, "vpc.subnetIds": a + "," + b, "vpc.securityGroupIds": "sg-00000001,sg-00000002,sg-00000003,sg-00000004,sg-00000005,sg-00000006"},
+			`is invalid: must be at most 5 security groups`},
+		{map[string]any{"prod.vpc.subnetIds": a + "," + b}, `prod.vpc.subnetIds "` + a + "," + b + `" and prod.vpc.securityGroupIds "" without prod.vpc.id are invalid`},
+		{map[string]any{"vpc.id": vpc, "vpc.subnetIds": a + "," + b, "staging.hosting": "serverless", "staging.dataCapture.enabled": "false"},
+			`staging.hosting "serverless" in VPC "` + vpc + `" is invalid: SageMaker serverless endpoints do not run in a VPC`},
+		{map[string]any{"account": "111111111111", "region": "eu-west-1", "prod.account": "333333333333", "vpc.id": vpc, "vpc.subnetIds": a + "," + b},
+			`prod deploys to account "333333333333", region "eu-west-1", with vpc.id "` + vpc + `" and no prod.vpc.id: this is invalid: the project runs in a VPC, and a stage elsewhere needs subnets of its own account and region: set prod.vpc.id and prod.vpc.subnetIds`},
+	} {
+		_, err := Parse(tc.context)
+		require.Error(t, err, tc.context)
+		assert.Contains(t, err.Error(), tc.want, tc.context)
+	}
+
+	cfg, err := Parse(map[string]any{
+		"account": "111111111111", "region": "eu-west-1", "prod.account": "333333333333",
+		"vpc.id": vpc, "vpc.subnetIds": a + ", " + b,
+		"prod.vpc.id": "vpc-0f0e0d0c0b0a09080", "prod.vpc.subnetIds": "subnet-0f0e0d0c,subnet-0f0e0d0d", "prod.vpc.securityGroupIds": "sg-0f0e0d0c",
+	})
+	require.NoError(t, err)
+	assert.Equal(t, network.Placement{VpcID: vpc, SubnetIDs: []string{a, b}}, cfg.StageNetwork(project.Staging), "a stage in the project's account runs in the project's VPC")
+	assert.Equal(t, network.Placement{VpcID: "vpc-0f0e0d0c0b0a09080", SubnetIDs: []string{"subnet-0f0e0d0c", "subnet-0f0e0d0d"}, SecurityGroupIDs: []string{"sg-0f0e0d0c"}}, cfg.StageNetwork(project.Prod))
+	assert.False(t, Default().StageNetwork(project.Prod).IsSet(), "no VPC unless asked for")
+
+	_, err = ParseStage(Default().Project, project.Staging, map[string]any{"vpc.id": vpc})
+	require.EqualError(t, err, `vpc.id "`+vpc+`" is the project's, not the stage file's: the project's staging.vpc.id key (or vpc.*) places the endpoint, and reaches the build from the project`)
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/regioninfo"
 
+	"github.com/sagemaker-mlops-cdk/mlops/constructs/network"
 	"github.com/sagemaker-mlops-cdk/mlops/constructs/project"
 	"github.com/sagemaker-mlops-cdk/mlops/deploybuild"
 	"github.com/sagemaker-mlops-cdk/mlops/internal/email"
@@ -47,11 +48,26 @@ var fields = []field{
 	listField("notifications.emails", func(c *Config) *[]string { return &c.NotificationEmails }, email.Check),
 }
 
+// networkFields are the keys of a VPC placement below prefix (e.g. "vpc." or
+// "staging.vpc."); the rules that involve the three keys are checked together
+// (Config.networkProblems).
+func networkFields(prefix string, placement func(*Config) *network.Placement) []field {
+	return []field{
+		stringField(prefix+"id", func(c *Config) *string { return &placement(c).VpcID }, optional(network.CheckVpcID)),
+		listField(prefix+"subnetIds", func(c *Config) *[]string { return &placement(c).SubnetIDs }, anyList),
+		listField(prefix+"securityGroupIds", func(c *Config) *[]string { return &placement(c).SecurityGroupIDs }, network.CheckSecurityGroupIDs),
+	}
+}
+
 func init() {
 	fields = append(fields, repositoryFields("modelBuild.", func(c *Config) *Repository { return &c.ModelBuild })...)
 	fields = append(fields, repositoryFields("modelDeploy.", func(c *Config) *Repository { return &c.ModelDeploy })...)
 	fields = append(fields, stageFields("staging.", func(c *Config) *Stage { return &c.Staging })...)
 	fields = append(fields, stageFields("prod.", func(c *Config) *Stage { return &c.Prod })...)
+	fields = append(fields, networkFields("vpc.", func(c *Config) *network.Placement { return &c.Network })...)
+	for _, name := range project.PipelineStages() {
+		fields = append(fields, networkFields(string(name)+".vpc.", func(c *Config) *network.Placement { return &c.stage(name).Network })...)
+	}
 	for _, f := range fields {
 		fieldsByKey[f.key] = f
 	}
@@ -203,6 +219,7 @@ func optional(rule func(string) error) func(string) error {
 // checked once all are read.
 func anyString(string) error { return nil }
 func anyInt(int) error       { return nil }
+func anyList([]string) error { return nil }
 
 func intRange(lo, hi int) func(int) error {
 	return func(n int) error {

@@ -148,6 +148,9 @@ func ParseStage(p project.Identity, name project.Stage, settings map[string]any)
 	}
 	context := map[string]any{"projectName": p.Name, "projectId": p.ID}
 	for k, v := range settings {
+		if strings.HasPrefix(k, "vpc.") {
+			return Stage{}, fmt.Errorf("%s %q is the project's, not the stage file's: the project's %s.%s key (or vpc.*) places the endpoint, and reaches the build from the project", k, fmt.Sprint(v), name, k)
+		}
 		context[string(name)+"."+k] = v
 	}
 	cfg, err := Parse(context)

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/sagemaker-mlops-cdk/mlops/constructs/network"
 	"github.com/sagemaker-mlops-cdk/mlops/constructs/project"
 )
 
@@ -90,6 +91,18 @@ func EnvStageMonitoring(s project.Stage) string { return envStage(s) + "_MONITOR
 // monitor its endpoint.
 const MonitoringGranted = "granted"
 
+// EnvStageVpcID, EnvStageSubnetIDs and EnvStageSecurityGroupIDs place a stage's
+// endpoint in a VPC (ids separated by commas), e.g. STAGING_VPC_ID; unset, it runs on
+// AWS-managed networking.
+func EnvStageVpcID(s project.Stage) string { return envStage(s) + "_VPC_ID" }
+
+// EnvStageSubnetIDs is the subnets variable of a stage in a VPC (see EnvStageVpcID).
+func EnvStageSubnetIDs(s project.Stage) string { return envStage(s) + "_SUBNET_IDS" }
+
+// EnvStageSecurityGroupIDs is the security groups variable of a stage in a VPC (see
+// EnvStageVpcID).
+func EnvStageSecurityGroupIDs(s project.Stage) string { return envStage(s) + "_SECURITY_GROUP_IDS" }
+
 func envStage(s project.Stage) string {
 	return strings.ToUpper(strings.ReplaceAll(string(s), "-", "_"))
 }
@@ -117,6 +130,8 @@ type Environment struct {
 	// Monitored holds the stages elsewhere whose account the project lets monitor
 	// their endpoint; a stage not in it may not monitor.
 	Monitored map[project.Stage]bool
+	// Networks holds the VPC of each stage whose endpoint runs in one.
+	Networks map[project.Stage]network.Placement
 	// BootstrapQualifier is the stage accounts' CDK bootstrap qualifier, when a stage
 	// is elsewhere.
 	BootstrapQualifier string
@@ -138,6 +153,11 @@ func (e Environment) Variables() map[string]string {
 		EnvArtifactsAccount: e.ArtifactsAccount, EnvArtifactsRegion: e.ArtifactsRegion,
 		EnvPermissionsBoundary: e.PermissionsBoundaryArn, EnvModelPackageArn: e.ModelPackageArn, EnvOutDir: e.OutDir,
 		EnvBootstrapQualifier: e.BootstrapQualifier,
+	}
+	for stage, n := range e.Networks {
+		vars[EnvStageVpcID(stage)] = n.VpcID
+		vars[EnvStageSubnetIDs(stage)] = strings.Join(n.SubnetIDs, ",")
+		vars[EnvStageSecurityGroupIDs(stage)] = strings.Join(n.SecurityGroupIDs, ",")
 	}
 	for stage, t := range e.Elsewhere {
 		vars[EnvStageAccount(stage)], vars[EnvStageRegion(stage)] = t.Account, t.Region
@@ -171,6 +191,7 @@ func Read(getenv func(string) string) (Environment, error) {
 		Elsewhere:              map[project.Stage]project.Target{},
 		CapturePrefixes:        map[project.Stage]string{},
 		Monitored:              map[project.Stage]bool{},
+		Networks:               map[project.Stage]network.Placement{},
 		ArtifactsAccount:       getenv(EnvArtifactsAccount),
 		ArtifactsRegion:        getenv(EnvArtifactsRegion),
 		PermissionsBoundaryArn: getenv(EnvPermissionsBoundary),
@@ -197,6 +218,12 @@ func Read(getenv func(string) string) (Environment, error) {
 		e.BootstrapQualifier = DefaultBootstrapQualifier
 	}
 	for _, stage := range project.PipelineStages() {
+		if n := (network.Placement{VpcID: getenv(EnvStageVpcID(stage)), SubnetIDs: ids(getenv(EnvStageSubnetIDs(stage))), SecurityGroupIDs: ids(getenv(EnvStageSecurityGroupIDs(stage)))}); n.IsSet() {
+			if err := n.Check(); err != nil {
+				return e, fmt.Errorf("%s, %s, %s: %v: the project's CodeBuild project sets them from its vpc.* keys", EnvStageVpcID(stage), EnvStageSubnetIDs(stage), EnvStageSecurityGroupIDs(stage), err)
+			}
+			e.Networks[stage] = n
+		}
 		if account := getenv(EnvStageAccount(stage)); account != "" {
 			e.Elsewhere[stage] = project.Target{Account: account, Region: getenv(EnvStageRegion(stage))}
 			e.CapturePrefixes[stage] = getenv(EnvStageCapturePrefix(stage))
@@ -206,6 +233,17 @@ func Read(getenv func(string) string) (Environment, error) {
 		}
 	}
 	return e, nil
+}
+
+// ids splits a comma-separated list of ids, nil for none.
+func ids(list string) []string {
+	var out []string
+	for _, id := range strings.Split(list, ",") {
+		if id = strings.TrimSpace(id); id != "" {
+			out = append(out, id)
+		}
+	}
+	return out
 }
 
 // The build's decision, exported to the pipeline as the Build action's variables in

@@ -7,6 +7,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/sagemaker-mlops-cdk/mlops/constructs/network"
 	"github.com/sagemaker-mlops-cdk/mlops/constructs/project"
 	"github.com/sagemaker-mlops-cdk/mlops/internal/testutil"
 )
@@ -19,9 +20,13 @@ var churn = project.Identity{Name: "churn", ID: "p-churn0001"}
 func TestTheEnvironmentRoundTrips(t *testing.T) {
 	written := Environment{
 		Project: churn, ModelPackageGroup: "churn-p-churn0001", ArtifactBucket: "sagemaker-project-p-churn0001", Region: "eu-west-1",
-		Elsewhere:        map[project.Stage]project.Target{project.Prod: {Account: "333333333333", Region: "eu-west-1"}},
-		CapturePrefixes:  map[project.Stage]string{project.Prod: "datacapture-prod"},
-		Monitored:        map[project.Stage]bool{project.Prod: true},
+		Elsewhere:       map[project.Stage]project.Target{project.Prod: {Account: "333333333333", Region: "eu-west-1"}},
+		CapturePrefixes: map[project.Stage]string{project.Prod: "datacapture-prod"},
+		Monitored:       map[project.Stage]bool{project.Prod: true},
+		Networks: map[project.Stage]network.Placement{
+			project.Staging: {VpcID: "vpc-0a1b2c3d", SubnetIDs: []string{"subnet-0a1b2c3d", "subnet-0a1b2c3e"}},
+			project.Prod:    {VpcID: "vpc-0f0e0d0c", SubnetIDs: []string{"subnet-0f0e0d0c", "subnet-0f0e0d0d"}, SecurityGroupIDs: []string{"sg-0f0e0d0c"}},
+		},
 		ArtifactsAccount: "111111111111", ArtifactsRegion: "eu-west-1",
 		PermissionsBoundaryArn: "arn:aws:iam::111111111111:policy/boundary", BootstrapQualifier: "mlops1",
 	}
@@ -30,6 +35,8 @@ func TestTheEnvironmentRoundTrips(t *testing.T) {
 		"SAGEMAKER_PROJECT_NAME": "churn", "SAGEMAKER_PROJECT_ID": "p-churn0001",
 		"SOURCE_MODEL_PACKAGE_GROUP_NAME": "churn-p-churn0001", "ARTIFACT_BUCKET": "sagemaker-project-p-churn0001", "AWS_REGION": "eu-west-1",
 		"PROD_ACCOUNT_ID": "333333333333", "PROD_REGION": "eu-west-1", "PROD_CAPTURE_PREFIX": "datacapture-prod", "PROD_MONITORING": "granted",
+		"STAGING_VPC_ID": "vpc-0a1b2c3d", "STAGING_SUBNET_IDS": "subnet-0a1b2c3d,subnet-0a1b2c3e",
+		"PROD_VPC_ID": "vpc-0f0e0d0c", "PROD_SUBNET_IDS": "subnet-0f0e0d0c,subnet-0f0e0d0d", "PROD_SECURITY_GROUP_IDS": "sg-0f0e0d0c",
 		"ARTIFACTS_ACCOUNT_ID": "111111111111", "ARTIFACTS_REGION": "eu-west-1",
 		"PERMISSIONS_BOUNDARY_ARN": "arn:aws:iam::111111111111:policy/boundary", "CDK_BOOTSTRAP_QUALIFIER": "mlops1",
 	}, vars, "the names are the contract with repositories seeded by earlier versions")

@@ -239,6 +239,8 @@ func addProject(stack awscdk.Stack, props *ProjectStackProps) *ProjectStack {
 		ProdCapturePrefix:    cfg.Prod.CapturePrefix(),
 		StagingMonitored:     cfg.Staging.Monitoring.Enabled,
 		ProdMonitored:        cfg.Prod.Monitoring.Enabled,
+		StagingNetwork:       cfg.Staging.Network,
+		ProdNetwork:          cfg.Prod.Network,
 		BootstrapQualifier:   cfg.BootstrapQualifier,
 		PermissionsBoundary:  props.PermissionsBoundary,
 	})

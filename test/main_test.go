@@ -52,6 +52,13 @@ var configurations = map[string]map[string]any{
 	// The endpoint stacks as the deploy build synthesizes them for a version with a
 	// data-quality baseline: monitored (see monitoredStages).
 	"monitored": {"projectId": "p-monitored1", "prod.monitoring.schedule": "cron(0 0/6 ? * * *)"},
+	// A project in a VPC of its account (staging's endpoint there, with a security
+	// group created for it), prod in another account's VPC with its own group.
+	"vpc": {
+		"projectId": "p-vpc00001", "account": "111111111111", "region": "eu-west-1", "prod.account": "333333333333",
+		"vpc.id": "vpc-0a1b2c3d4e5f67890", "vpc.subnetIds": "subnet-0a1b2c3d4e5f67890,subnet-1a2b3c4d5e6f78901",
+		"prod.vpc.id": "vpc-0f0e0d0c", "prod.vpc.subnetIds": "subnet-0f0e0d0c,subnet-0f0e0d0d", "prod.vpc.securityGroupIds": "sg-0f0e0d0c",
+	},
 	// A sandbox whose ModelBuild code is on GitHub and ModelDeploy code in CodeCommit.
 	"sandbox": {
 		"projectName": "Sandbox-Churn", "projectId": "p-sandbox01", "removalPolicy": "destroy",
@@ -64,7 +71,7 @@ var configurations = map[string]map[string]any{
 
 // monitoredConfigurations also synthesize the endpoint stacks of a version with a
 // baseline (see monitoredStages): in the project's account, and in stage accounts.
-var monitoredConfigurations = map[string]bool{"monitored": true, "multiaccount": true}
+var monitoredConfigurations = map[string]bool{"monitored": true, "multiaccount": true, "vpc": true}
 
 var (
 	synthMu     sync.Mutex

@@ -22,6 +22,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/sagemaker-mlops-cdk/mlops/constructs/artifacts"
+	"github.com/sagemaker-mlops-cdk/mlops/constructs/network"
 	"github.com/sagemaker-mlops-cdk/mlops/constructs/project"
 	"github.com/sagemaker-mlops-cdk/mlops/internal/nag"
 )
@@ -67,6 +68,11 @@ type EndpointProps struct {
 	// AlarmTopic receives the rollback alarms' state changes (an alarm that trips during
 	// an update has rolled it back). Default: none.
 	AlarmTopic awssns.ITopic
+	// Network is the VPC whose subnets the model's instances run in, with its security
+	// groups (a group with no inbound rule and outbound HTTPS only is created when it
+	// names none); the model role may create network interfaces there only. Default:
+	// none, AWS-managed networking. Serverless hosting cannot run in a VPC.
+	Network network.Placement
 	// TesterRoleArn is the role of a test gate that invokes the endpoint from another
 	// account. The endpoint then gets the role TesterRoleName, which only that role may
 	// assume, and which may only describe and invoke this endpoint. Default: none.
@@ -133,6 +139,9 @@ type Endpoint struct {
 	Resource awssagemaker.CfnEndpoint
 	// RollbackAlarms are the alarms that roll an update back (see RollbackAlarmNames).
 	RollbackAlarms []awscloudwatch.Alarm
+	// SecurityGroupIDs are the model's security groups in its VPC (Network), nil
+	// without one: jobs on the endpoint's data, such as its monitoring, can use them.
+	SecurityGroupIDs []*string
 }
 
 // NewEndpoint creates the endpoint. It panics, naming the prop, when the props are
@@ -145,7 +154,7 @@ func NewEndpoint(scope constructs.Construct, id string, props *EndpointProps) *E
 	c := constructs.NewConstruct(scope, &id)
 	name := p.Project.EndpointName(p.Stage)
 	role := newModelRole(c, p, name)
-	model := newModel(c, p, role)
+	model, groups := newModel(c, p, role)
 	config := newEndpointConfig(c, p, model)
 	alarms := newRollbackAlarms(c, p, name, role)
 	endpoint := awssagemaker.NewCfnEndpoint(c, jsii.String("Endpoint"), &awssagemaker.CfnEndpointProps{
@@ -159,7 +168,7 @@ func NewEndpoint(scope constructs.Construct, id string, props *EndpointProps) *E
 	if p.TesterRoleArn != "" {
 		addTesterRole(c, p, name)
 	}
-	return &Endpoint{Construct: c, Name: name, Role: role, Model: model, Config: config, Resource: endpoint, RollbackAlarms: alarms}
+	return &Endpoint{Construct: c, Name: name, Role: role, Model: model, Config: config, Resource: endpoint, RollbackAlarms: alarms, SecurityGroupIDs: groups}
 }
 
 // newModelRole creates the model's execution role: it reads the model artifacts,
@@ -187,8 +196,8 @@ func newModelRole(c constructs.Construct, p EndpointProps, name string) awsiam.R
 }
 
 // newModel creates the model of the version to serve, once its role can read the
-// artifacts.
-func newModel(c constructs.Construct, p EndpointProps, role awsiam.Role) awssagemaker.CfnModel {
+// artifacts, and returns it with its security groups (nil outside a VPC).
+func newModel(c constructs.Construct, p EndpointProps, role awsiam.Role) (awssagemaker.CfnModel, []*string) {
 	props := &awssagemaker.CfnModelProps{
 		ExecutionRoleArn: role.RoleArn(),
 		PrimaryContainer: &awssagemaker.CfnModel_ContainerDefinitionProperty{ModelPackageName: p.ModelPackageArn},
@@ -196,15 +205,24 @@ func newModel(c constructs.Construct, p EndpointProps, role awsiam.Role) awssage
 	if p.Instance != nil && !p.Instance.NetworkAccess {
 		props.EnableNetworkIsolation = jsii.Bool(true)
 	}
+	var groups []*string
+	if p.Network.IsSet() {
+		groups = network.SecurityGroupIDs(c, "SecurityGroup", p.Network, "Model instances of SageMaker endpoint "+p.Project.EndpointName(p.Stage))
+		props.VpcConfig = &awssagemaker.CfnModel_VpcConfigProperty{Subnets: jsii.Strings(p.Network.SubnetIDs...), SecurityGroupIds: &groups}
+		network.GrantNetworkInterfaces(role, p.Network, groups)
+		network.SuppressNetworkInterfaceFindings(role)
+	}
 	model := awssagemaker.NewCfnModel(c, jsii.String("Model"), props)
 	if policy := role.Node().TryFindChild(jsii.String("DefaultPolicy")); policy != nil {
 		model.Node().AddDependency(policy)
 	}
-	nag.Suppress(model, nag.Rule{
-		ID:     "AwsSolutions-SM1",
-		Reason: "The project creates no VPC: SageMaker hosts the model container in its managed network, and the model reads only the project's bucket.",
-	})
-	return model
+	if !p.Network.IsSet() {
+		nag.Suppress(model, nag.Rule{
+			ID:     "AwsSolutions-SM1",
+			Reason: "No VPC is configured (EndpointProps.Network, keys vpc.*): SageMaker hosts the model container in its managed network, and the model reads only the project's bucket.",
+		})
+	}
+	return model, groups
 }
 
 // newEndpointConfig creates the endpoint config: one variant, on instances (their
@@ -424,6 +442,12 @@ func (p EndpointProps) validate() error {
 	}
 	if p.Instance != nil && p.Serverless != nil {
 		problems = append(problems, "EndpointProps.Instance and EndpointProps.Serverless are both set: choose instance or serverless hosting")
+	}
+	if err := p.Network.Check(); err != nil {
+		problems = append(problems, "EndpointProps.Network: "+err.Error())
+	}
+	if p.Serverless != nil && p.Network.IsSet() {
+		problems = append(problems, fmt.Sprintf("EndpointProps.Network %q is set with Serverless hosting: SageMaker serverless endpoints do not run in a VPC; remove Network or use Instance hosting", p.Network.VpcID))
 	}
 	if p.Serverless != nil {
 		add("Serverless.MemorySizeMiB", p.Serverless.MemorySizeMiB, CheckServerlessMemory(p.Serverless.MemorySizeMiB))

@@ -12,6 +12,7 @@ import (
 
 	"github.com/sagemaker-mlops-cdk/mlops/constructs/artifacts"
 	"github.com/sagemaker-mlops-cdk/mlops/constructs/endpoint"
+	"github.com/sagemaker-mlops-cdk/mlops/constructs/network"
 	"github.com/sagemaker-mlops-cdk/mlops/constructs/project"
 	"github.com/sagemaker-mlops-cdk/mlops/internal/testutil"
 )
@@ -207,6 +208,41 @@ func TestInstanceStorageIsKnownByFamily(t *testing.T) {
 	}
 }
 
+// In a VPC, the model runs in its subnets with the security groups given, or with one
+// created without inbound rules; its role creates network interfaces there only.
+func TestAModelInAVpc(t *testing.T) {
+	subnets := []string{"subnet-0a1b2c3d", "subnet-0a1b2c3e"}
+	tpls := synth(t, map[string]*endpoint.EndpointProps{
+		"Created": {Project: demo, Stage: "staging", ModelPackageArn: jsii.String(packageArn), Network: network.Placement{VpcID: "vpc-0a1b2c3d", SubnetIDs: subnets}},
+		"Given": {Project: demo, Stage: "prod", ModelPackageArn: jsii.String(packageArn),
+			Network: network.Placement{VpcID: "vpc-0a1b2c3d", SubnetIDs: subnets, SecurityGroupIDs: []string{"sg-0a1b2c3d"}}},
+	})
+	created := tpls["Created"]
+	sg := created.One(t, "AWS::EC2::SecurityGroup")
+	assert.Equal(t, "vpc-0a1b2c3d", sg.Properties["VpcId"])
+	assert.NotContains(t, sg.Properties, "SecurityGroupIngress", "nothing connects to the model's instances")
+	assert.Equal(t, []any{map[string]any{"IpProtocol": "tcp", "FromPort": 443.0, "ToPort": 443.0, "CidrIp": "0.0.0.0/0", "Description": "HTTPS to AWS APIs through the VPC's endpoints"}}, sg.Properties["SecurityGroupEgress"])
+	vpc := created.One(t, "AWS::SageMaker::Model").Properties["VpcConfig"].(map[string]any)
+	assert.Equal(t, []any{"subnet-0a1b2c3d", "subnet-0a1b2c3e"}, vpc["Subnets"])
+	assert.Equal(t, []any{map[string]any{"Fn::GetAtt": []any{sg.LogicalID, "GroupId"}}}, vpc["SecurityGroupIds"])
+
+	given := tpls["Given"]
+	assert.Empty(t, given.Resources("AWS::EC2::SecurityGroup"), "the groups given are used")
+	assert.Equal(t, []any{"sg-0a1b2c3d"}, given.One(t, "AWS::SageMaker::Model").Properties["VpcConfig"].(map[string]any)["SecurityGroupIds"])
+	st := given.RoleStatements(given.One(t, "AWS::IAM::Role").LogicalID)
+	fill := testutil.Filler(map[string]string{"AWS::Partition": "aws", "AWS::Region": "eu-west-1", "AWS::AccountId": "111111111111"})
+	ec2 := func(resource string) string { return "arn:aws:ec2:eu-west-1:111111111111:" + resource }
+	for _, resource := range []string{"network-interface/eni-1", "subnet/subnet-0a1b2c3d", "subnet/subnet-0a1b2c3e", "security-group/sg-0a1b2c3d"} {
+		assert.True(t, testutil.Allows(st, fill, "ec2:CreateNetworkInterface", ec2(resource), nil), resource)
+	}
+	assert.False(t, testutil.Allows(st, fill, "ec2:CreateNetworkInterface", ec2("subnet/subnet-0f0f0f0f"), nil), "another subnet")
+	assert.False(t, testutil.Allows(st, fill, "ec2:CreateNetworkInterface", ec2("security-group/sg-0f0f0f0f"), nil), "another group")
+	inVpc := map[string]string{"ec2:Vpc": ec2("vpc/vpc-0a1b2c3d")}
+	assert.True(t, testutil.Allows(st, fill, "ec2:DeleteNetworkInterface", ec2("network-interface/eni-1"), inVpc))
+	assert.False(t, testutil.Allows(st, fill, "ec2:DeleteNetworkInterface", ec2("network-interface/eni-1"), map[string]string{"ec2:Vpc": ec2("vpc/vpc-0f0f0f0f")}), "another VPC's interfaces")
+	assert.True(t, testutil.Allows(st, fill, "ec2:DescribeSubnets", "*", nil))
+}
+
 func TestInvalidPropsPanicNamingTheProp(t *testing.T) {
 	base := func() *endpoint.EndpointProps {
 		return &endpoint.EndpointProps{Project: demo, Stage: "staging", ModelPackageArn: jsii.String(packageArn)}
@@ -231,6 +267,13 @@ func TestInvalidPropsPanicNamingTheProp(t *testing.T) {
 			p.Serverless = &endpoint.ServerlessHosting{}
 			p.DataCapture = &endpoint.DataCapture{SamplingPercentage: 10}
 		}, "serverless endpoints cannot capture data"},
+		{"one subnet", func(p *endpoint.EndpointProps) {
+			p.Network = network.Placement{VpcID: "vpc-0a1b2c3d", SubnetIDs: []string{"subnet-0a1b2c3d"}}
+		}, `EndpointProps.Network: network.Placement: SubnetIDs "subnet-0a1b2c3d" must be 2 to 16 different subnets`},
+		{"serverless in a VPC", func(p *endpoint.EndpointProps) {
+			p.Serverless = &endpoint.ServerlessHosting{}
+			p.Network = network.Placement{VpcID: "vpc-0a1b2c3d", SubnetIDs: []string{"subnet-0a1b2c3d", "subnet-0a1b2c3e"}}
+		}, `EndpointProps.Network "vpc-0a1b2c3d" is set with Serverless hosting: SageMaker serverless endpoints do not run in a VPC`},
 		{"serverless memory", func(p *endpoint.EndpointProps) { p.Serverless = &endpoint.ServerlessHosting{MemorySizeMiB: 1000} }, "EndpointProps.Serverless.MemorySizeMiB 1000: must be one of 1024 2048 3072 4096 5120 6144 MiB"},
 		{"serverless concurrency", func(p *endpoint.EndpointProps) { p.Serverless = &endpoint.ServerlessHosting{MaxConcurrency: 201} }, "EndpointProps.Serverless.MaxConcurrency 201: must be between 1 and 200"},
 		{"instance type", func(p *endpoint.EndpointProps) { p.Instance = &endpoint.InstanceHosting{InstanceType: "m5.large"} }, `EndpointProps.Instance.InstanceType "m5.large": must be a SageMaker instance type`},

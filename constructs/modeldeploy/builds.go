@@ -10,6 +10,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/sagemaker-mlops-cdk/mlops/constructs/artifacts"
+	"github.com/sagemaker-mlops-cdk/mlops/constructs/network"
 	"github.com/sagemaker-mlops-cdk/mlops/constructs/project"
 	"github.com/sagemaker-mlops-cdk/mlops/deploybuild"
 	"github.com/sagemaker-mlops-cdk/mlops/internal/buildproject"
@@ -31,10 +32,14 @@ func newBuildProject(c constructs.Construct, s *settings) awscodebuild.PipelineP
 		Elsewhere:         map[project.Stage]project.Target{},
 		CapturePrefixes:   map[project.Stage]string{},
 		Monitored:         map[project.Stage]bool{},
+		Networks:          map[project.Stage]network.Placement{},
 	}
 	// The ModelDeploy app pins an endpoint stack to its stage's account and region
 	// only when they are not the pipeline's; then the artifacts' are explicit too.
 	for _, stage := range project.PipelineStages() {
+		if n := s.network(stage); n.IsSet() {
+			env.Networks[stage] = n
+		}
 		if t := s.target(stage); !t.IsLocal() {
 			env.Elsewhere[stage] = t
 			env.CapturePrefixes[stage] = s.capturePrefix(stage)

@@ -26,6 +26,7 @@ func newDeploymentRole(scope constructs.Construct, s *settings) awsiam.Role {
 	}
 	s.Registry.GrantRead(role)
 	attachAutoscalingPolicy(scope, role)
+	attachNetworkPolicy(scope, role, s)
 	patterns := []string{
 		nag.ArnPattern("sagemaker", "model/*"), nag.ArnPattern("sagemaker", "endpoint-config/*"),
 		nag.ArnPattern("iam", "role"+nag.Text(scope, s.Project.ModelRolePath())+"*"),
@@ -160,6 +161,58 @@ func attachAutoscalingPolicy(scope constructs.Construct, role awsiam.IRole) {
 		Reason:            "Application Auto Scaling's Describe actions support no resource-level permissions, and its scalable targets have generated ids: the writes are limited to SageMaker endpoint variants' instance counts by its service-namespace and scalable-dimension condition keys.",
 		AppliesTo:         []string{"Resource::*"},
 		AppliesToPatterns: []string{nag.ArnPattern("application-autoscaling", "scalable-target/*")},
+	})
+}
+
+// attachNetworkPolicy lets role create the security groups of the endpoints that run
+// in a VPC (in the stages' VPCs only) and read the networks SageMaker checks their
+// models against, when a local stage runs in a VPC.
+func attachNetworkPolicy(scope constructs.Construct, role awsiam.IRole, s *settings) {
+	stack := awscdk.Stack_Of(scope)
+	ec2 := func(resource, name string) *string {
+		return stack.FormatArn(&awscdk.ArnComponents{Service: jsii.String("ec2"), Resource: jsii.String(resource), ResourceName: jsii.String(name)})
+	}
+	var vpcs []*string
+	seen := map[string]bool{}
+	for _, stage := range project.PipelineStages() {
+		if n := s.network(stage); n.IsSet() && s.target(stage).IsLocal() && !seen[n.VpcID] {
+			seen[n.VpcID] = true
+			vpcs = append(vpcs, ec2("vpc", n.VpcID))
+		}
+	}
+	if len(vpcs) == 0 {
+		return
+	}
+	groups := ec2("security-group", "*")
+	policy := awsiam.NewPolicy(scope, jsii.String("DeploymentNetworkPolicy"), &awsiam.PolicyProps{
+		Roles: &[]awsiam.IRole{role},
+		Statements: &[]awsiam.PolicyStatement{
+			awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+				Sid: jsii.String("CreateEndpointSecurityGroups"), Actions: jsii.Strings("ec2:CreateSecurityGroup"),
+				Resources: &[]*string{groups}, Conditions: &map[string]any{"ArnEquals": map[string]any{"ec2:Vpc": vpcs}},
+			}),
+			awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+				Sid: jsii.String("CreateEndpointSecurityGroupsInTheStagesVpcs"), Actions: jsii.Strings("ec2:CreateSecurityGroup"),
+				Resources: &vpcs,
+			}),
+			awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+				Sid: jsii.String("ManageEndpointSecurityGroups"),
+				Actions: jsii.Strings("ec2:AuthorizeSecurityGroupEgress", "ec2:RevokeSecurityGroupEgress", "ec2:DeleteSecurityGroup",
+					"ec2:CreateTags", "ec2:DeleteTags"),
+				Resources: &[]*string{groups}, Conditions: &map[string]any{"ArnEquals": map[string]any{"ec2:Vpc": vpcs}},
+			}),
+			awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+				Sid:       jsii.String("DescribeNetworks"),
+				Actions:   jsii.Strings("ec2:DescribeSecurityGroups", "ec2:DescribeSubnets", "ec2:DescribeVpcs", "ec2:DescribeNetworkInterfaces"),
+				Resources: jsii.Strings("*"),
+			}),
+		},
+	})
+	nag.Suppress(policy, nag.Rule{
+		ID:                "AwsSolutions-IAM5",
+		Reason:            "Security groups get generated ids: the endpoints' groups may be created and changed in the stages' VPCs only (ec2:Vpc); EC2's Describe actions support no resource-level permissions.",
+		AppliesTo:         []string{"Resource::*"},
+		AppliesToPatterns: []string{nag.ArnPattern("ec2", "security-group/*")},
 	})
 }
 

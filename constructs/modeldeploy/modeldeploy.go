@@ -22,6 +22,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/sagemaker-mlops-cdk/mlops/constructs/artifacts"
+	"github.com/sagemaker-mlops-cdk/mlops/constructs/network"
 	"github.com/sagemaker-mlops-cdk/mlops/constructs/project"
 	"github.com/sagemaker-mlops-cdk/mlops/constructs/registry"
 	"github.com/sagemaker-mlops-cdk/mlops/constructs/source"
@@ -71,6 +72,10 @@ type ModelDeployProps struct {
 	// false. Not used for a stage in the pipeline's own account, whose monitoring job's
 	// role is granted what it reads and writes by the endpoint stack.
 	StagingMonitored, ProdMonitored bool
+	// StagingNetwork and ProdNetwork are the VPCs the stages' endpoints run in; the
+	// build passes them to the endpoint stacks, and the deployment role may create the
+	// endpoints' security groups there. Default: none, AWS-managed networking.
+	StagingNetwork, ProdNetwork network.Placement
 	// BootstrapQualifier is the CDK bootstrap qualifier of the stage accounts. Default:
 	// the CDK's, deploybuild.DefaultBootstrapQualifier.
 	BootstrapQualifier string
@@ -151,6 +156,11 @@ func newSettings(props *ModelDeployProps) *settings {
 	if err := deploybuild.CheckTestP95LatencyMs(s.TestP95LatencyMs); err != nil {
 		panic(fmt.Sprintf("ModelDeployProps.TestP95LatencyMs %d is invalid: %v", s.TestP95LatencyMs, err))
 	}
+	for _, stage := range project.PipelineStages() {
+		if err := s.network(stage).Check(); err != nil {
+			panic("ModelDeployProps." + stage.Title() + "Network: " + err.Error())
+		}
+	}
 	if s.LogRetention == "" {
 		s.LogRetention = awslogs.RetentionDays_THREE_MONTHS
 	}
@@ -166,6 +176,14 @@ func (s *settings) target(stage project.Stage) project.Target {
 		return s.prod
 	}
 	return s.staging
+}
+
+// network is the VPC stage's endpoint runs in.
+func (s *settings) network(stage project.Stage) network.Placement {
+	if stage == project.Prod {
+		return s.ProdNetwork
+	}
+	return s.StagingNetwork
 }
 
 // monitored says whether stage may monitor its endpoint when it is elsewhere.

@@ -23,6 +23,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/sagemaker-mlops-cdk/mlops/constructs/artifacts"
+	"github.com/sagemaker-mlops-cdk/mlops/constructs/network"
 	"github.com/sagemaker-mlops-cdk/mlops/constructs/project"
 	"github.com/sagemaker-mlops-cdk/mlops/internal/nag"
 )
@@ -75,6 +76,12 @@ type DataQualityMonitorProps struct {
 	// in another account than its artifacts needs a key of its own account, as an
 	// endpoint there does.
 	VolumeKey awskms.IKey
+	// Network is the VPC the job runs in, with SecurityGroupIDs (ids or tokens, e.g.
+	// the endpoint's groups); the job's role may create network interfaces there only.
+	// Default: none, AWS-managed networking.
+	Network network.Placement
+	// SecurityGroupIDs are the job's security groups in Network. Required with it.
+	SecurityGroupIDs []*string
 }
 
 // DataQualityMonitor is the monitoring of one endpoint.
@@ -168,6 +175,10 @@ func newJobRole(c constructs.Construct, p DataQualityMonitorProps, reports strin
 		})},
 	}))
 	grantVolumeEncryption(role, p)
+	if p.Network.IsSet() {
+		network.GrantNetworkInterfaces(role, p.Network, p.SecurityGroupIDs)
+		network.SuppressNetworkInterfaceFindings(role)
+	}
 	role.AddToPolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 		Sid:       jsii.String("PullAnalyzerImage"),
 		Actions:   jsii.Strings("ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability"),
@@ -249,6 +260,7 @@ func newJobDefinition(c constructs.Construct, p DataQualityMonitorProps, role aw
 				VolumeKmsKeyId: volumeKeyArn(p),
 			},
 		},
+		NetworkConfig:     networkConfig(p),
 		RoleArn:           role.RoleArn(),
 		StoppingCondition: &awssagemaker.CfnDataQualityJobDefinition_StoppingConditionProperty{MaxRuntimeInSeconds: jsii.Number(float64(p.MaxRuntimeSeconds))},
 	}
@@ -272,6 +284,18 @@ func grantVolumeEncryption(role awsiam.Role, p DataQualityMonitorProps) {
 		Resources:  &[]*string{p.VolumeKey.KeyArn()},
 		Conditions: &map[string]any{"Bool": map[string]any{"kms:GrantIsForAWSResource": "true"}},
 	}))
+}
+
+// networkConfig places the job in its VPC, nil outside one.
+func networkConfig(p DataQualityMonitorProps) *awssagemaker.CfnDataQualityJobDefinition_NetworkConfigProperty {
+	if !p.Network.IsSet() {
+		return nil
+	}
+	return &awssagemaker.CfnDataQualityJobDefinition_NetworkConfigProperty{
+		VpcConfig: &awssagemaker.CfnDataQualityJobDefinition_VpcConfigProperty{
+			Subnets: jsii.Strings(p.Network.SubnetIDs...), SecurityGroupIds: &p.SecurityGroupIDs,
+		},
+	}
 }
 
 // volumeKeyArn is the key of the job's storage volume.
@@ -417,6 +441,12 @@ func (p DataQualityMonitorProps) validate() error {
 	}
 	if p.CapturePrefix == "" {
 		problems = append(problems, "DataQualityMonitorProps.CapturePrefix is required: the endpoint must capture data to be monitored")
+	}
+	if err := p.Network.Check(); err != nil {
+		problems = append(problems, "DataQualityMonitorProps.Network: "+err.Error())
+	}
+	if p.Network.IsSet() && len(p.SecurityGroupIDs) == 0 {
+		problems = append(problems, "DataQualityMonitorProps.SecurityGroupIDs is required with Network: give the job's security groups, e.g. the endpoint's")
 	}
 	for field, uri := range map[string]string{"Baseline.StatisticsURI": p.Baseline.StatisticsURI, "Baseline.ConstraintsURI": p.Baseline.ConstraintsURI} {
 		bucket, _, err := splitS3(uri)

@@ -14,6 +14,7 @@ import (
 	"github.com/sagemaker-mlops-cdk/mlops/constructs/artifacts"
 	"github.com/sagemaker-mlops-cdk/mlops/constructs/endpoint"
 	"github.com/sagemaker-mlops-cdk/mlops/constructs/monitoring"
+	"github.com/sagemaker-mlops-cdk/mlops/constructs/network"
 	"github.com/sagemaker-mlops-cdk/mlops/constructs/project"
 	"github.com/sagemaker-mlops-cdk/mlops/internal/testutil"
 )
@@ -67,6 +68,8 @@ func templates(t *testing.T) map[string]testutil.Template {
 	monitored(regional, monitoring.DataQualityMonitorProps{
 		Baseline: monitoring.Baseline{StatisticsURI: statistics, ConstraintsURI: constraints, Features: features(12), DriftThreshold: 0.2},
 		Schedule: "cron(0 0/6 ? * * *)", InstanceType: "ml.c5.xlarge", MaxRuntimeSeconds: 7200, AlarmTopic: topic,
+		Network:          network.Placement{VpcID: "vpc-0a1b2c3d", SubnetIDs: []string{"subnet-0a1b2c3d", "subnet-0a1b2c3e"}},
+		SecurityGroupIDs: *jsii.Strings("sg-0a1b2c3d"),
 	})
 	synthesized = map[string]testutil.Template{"Defaults": testutil.Synth(t, agnostic), "Everything": testutil.Synth(t, regional)}
 	return synthesized
@@ -177,6 +180,20 @@ func TestTheDriftAlarmWatchesEveryFeatureAndNotifiesTheTopic(t *testing.T) {
 	}
 }
 
+// In a VPC, the job runs in its subnets with the groups given, and its role creates
+// network interfaces there only; outside one, it has no network config.
+func TestTheJobRunsInTheVpcGiven(t *testing.T) {
+	tpls := templates(t)
+	job := tpls["Everything"].One(t, "AWS::SageMaker::DataQualityJobDefinition").Properties
+	assert.Equal(t, map[string]any{"VpcConfig": map[string]any{"Subnets": []any{"subnet-0a1b2c3d", "subnet-0a1b2c3e"}, "SecurityGroupIds": []any{"sg-0a1b2c3d"}}}, job["NetworkConfig"])
+	assert.NotContains(t, tpls["Defaults"].One(t, "AWS::SageMaker::DataQualityJobDefinition").Properties, "NetworkConfig")
+	role := tpls["Everything"].Named(t, "AWS::IAM::Role", "Description", "Data-quality monitoring of endpoint abalone-p-abalonedemo1-staging of SageMaker project abalone-p-abalonedemo1")
+	st := tpls["Everything"].RoleStatements(role.LogicalID)
+	fill := testutil.Filler(nil)
+	assert.True(t, testutil.Allows(st, fill, "ec2:CreateNetworkInterface", "arn:aws:ec2:eu-west-1:111111111111:subnet/subnet-0a1b2c3d", nil))
+	assert.False(t, testutil.Allows(st, fill, "ec2:CreateNetworkInterface", "arn:aws:ec2:eu-west-1:111111111111:subnet/subnet-0f0f0f0f", nil))
+}
+
 // The job's role reads the endpoint's captured data and the baseline's two files,
 // writes the reports, and nothing else of the bucket.
 func TestTheJobsRoleReachesTheCapturedDataTheBaselineAndTheReportsOnly(t *testing.T) {
@@ -233,12 +250,16 @@ func TestBadPropsPanicNamingThePropTheValueAndWhatIsAllowed(t *testing.T) {
 		props monitoring.DataQualityMonitorProps
 		want  string
 	}{
-		"schedule":  {monitoring.DataQualityMonitorProps{Baseline: good, Schedule: "rate(1 hour)"}, `DataQualityMonitorProps.Schedule "rate(1 hour)": must be a schedule SageMaker Model Monitor runs`},
-		"runtime":   {monitoring.DataQualityMonitorProps{Baseline: good, MaxRuntimeSeconds: 7200}, `DataQualityMonitorProps.MaxRuntimeSeconds 7200: must be 60 to 3600 seconds`},
-		"instance":  {monitoring.DataQualityMonitorProps{Baseline: good, InstanceType: "large"}, `DataQualityMonitorProps.InstanceType "large": must be a SageMaker processing instance type`},
-		"uri":       {monitoring.DataQualityMonitorProps{Baseline: monitoring.Baseline{StatisticsURI: "statistics.json", ConstraintsURI: constraints, Features: features(1)}}, `DataQualityMonitorProps.Baseline.StatisticsURI "statistics.json": must be an s3://<bucket>/<key> URI`},
-		"bucket":    {monitoring.DataQualityMonitorProps{Baseline: monitoring.Baseline{StatisticsURI: statistics, ConstraintsURI: "s3://elsewhere/constraints.json", Features: features(1)}}, `DataQualityMonitorProps.Baseline.ConstraintsURI "s3://elsewhere/constraints.json": must be in the artifact store's bucket sagemaker-project-p-abalonedemo1`},
-		"features":  {monitoring.DataQualityMonitorProps{Baseline: monitoring.Baseline{StatisticsURI: statistics, ConstraintsURI: constraints}}, "DataQualityMonitorProps.Baseline.Features is required"},
+		"schedule": {monitoring.DataQualityMonitorProps{Baseline: good, Schedule: "rate(1 hour)"}, `DataQualityMonitorProps.Schedule "rate(1 hour)": must be a schedule SageMaker Model Monitor runs`},
+		"runtime":  {monitoring.DataQualityMonitorProps{Baseline: good, MaxRuntimeSeconds: 7200}, `DataQualityMonitorProps.MaxRuntimeSeconds 7200: must be 60 to 3600 seconds`},
+		"instance": {monitoring.DataQualityMonitorProps{Baseline: good, InstanceType: "large"}, `DataQualityMonitorProps.InstanceType "large": must be a SageMaker processing instance type`},
+		"uri":      {monitoring.DataQualityMonitorProps{Baseline: monitoring.Baseline{StatisticsURI: "statistics.json", ConstraintsURI: constraints, Features: features(1)}}, `DataQualityMonitorProps.Baseline.StatisticsURI "statistics.json": must be an s3://<bucket>/<key> URI`},
+		"bucket":   {monitoring.DataQualityMonitorProps{Baseline: monitoring.Baseline{StatisticsURI: statistics, ConstraintsURI: "s3://elsewhere/constraints.json", Features: features(1)}}, `DataQualityMonitorProps.Baseline.ConstraintsURI "s3://elsewhere/constraints.json": must be in the artifact store's bucket sagemaker-project-p-abalonedemo1`},
+		"features": {monitoring.DataQualityMonitorProps{Baseline: monitoring.Baseline{StatisticsURI: statistics, ConstraintsURI: constraints}}, "DataQualityMonitorProps.Baseline.Features is required"},
+		"network without groups": {monitoring.DataQualityMonitorProps{Baseline: good, Network: network.Placement{VpcID: "vpc-0a1b2c3d", SubnetIDs: []string{"subnet-0a1b2c3d", "subnet-0a1b2c3e"}}},
+			"DataQualityMonitorProps.SecurityGroupIDs is required with Network"},
+		"one subnet": {monitoring.DataQualityMonitorProps{Baseline: good, Network: network.Placement{VpcID: "vpc-0a1b2c3d", SubnetIDs: []string{"subnet-0a1b2c3d"}}, SecurityGroupIDs: *jsii.Strings("sg-0a1b2c3d")},
+			`DataQualityMonitorProps.Network: network.Placement: SubnetIDs "subnet-0a1b2c3d" must be 2 to 16 different subnets`},
 		"threshold": {monitoring.DataQualityMonitorProps{Baseline: monitoring.Baseline{StatisticsURI: statistics, ConstraintsURI: constraints, Features: features(1), DriftThreshold: 2}}, "DataQualityMonitorProps.Baseline.DriftThreshold 2: must be above 0 and at most 1"},
 	} {
 		t.Run(name, func(t *testing.T) {

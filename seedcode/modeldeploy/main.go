@@ -116,9 +116,13 @@ func run(ctx context.Context, getenv func(string) string, dir string) error {
 	}
 	stages := map[project.Stage]config.Stage{}
 	for _, name := range project.PipelineStages() {
-		if stages[name], err = readStage(dir, env.Project, name); err != nil {
+		st, err := readStage(dir, env.Project, name)
+		if err != nil {
 			return err
 		}
+		// The project places the endpoint: its VPC comes from the build's environment.
+		st.Network = env.Networks[name]
+		stages[name] = st
 		if err := checkCapture(env, name, stages[name]); err != nil {
 			return err
 		}

@@ -230,6 +230,27 @@ func TestAStageElsewhereMustCaptureAndMonitorWhereItsAccountMay(t *testing.T) {
 	require.EqualError(t, err, "staging-config.json monitors the endpoint (monitoring.enabled), but the project lets account 222222222222 read no captured data for monitoring: set monitoring.enabled to false, or deploy the project with staging.monitoring.enabled=true")
 }
 
+// The project places the endpoints in its VPC: the build's environment says where,
+// the stage files cannot.
+func TestTheEndpointsRunInTheProjectsVpc(t *testing.T) {
+	s := motoserver.Shared(t)
+	getenv := buildEnv(t, s, map[string]string{
+		"MODEL_PACKAGE_ARN": "arn:aws:sagemaker:us-east-1:123456789012:model-package/abalone-p-abalonedemo1/9",
+		"STAGING_VPC_ID":    "vpc-0a1b2c3d", "STAGING_SUBNET_IDS": "subnet-0a1b2c3d,subnet-0a1b2c3e",
+		"PROD_VPC_ID": "vpc-0a1b2c3d", "PROD_SUBNET_IDS": "subnet-0a1b2c3d,subnet-0a1b2c3e", "PROD_SECURITY_GROUP_IDS": "sg-0a1b2c3d",
+	})
+	require.NoError(t, run(context.Background(), getenv, "."))
+	staging := readTemplate(t, filepath.Join(getenv("CDK_OUTDIR"), "Staging.template.json"))
+	vpc := staging.one(t, "AWS::SageMaker::Model")["VpcConfig"].(map[string]any)
+	assert.Equal(t, []any{"subnet-0a1b2c3d", "subnet-0a1b2c3e"}, vpc["Subnets"])
+	assert.Len(t, vpc["SecurityGroupIds"], 1, "a security group created for the endpoint")
+	prod := readTemplate(t, filepath.Join(getenv("CDK_OUTDIR"), "Prod.template.json"))
+	assert.Equal(t, []any{"sg-0a1b2c3d"}, prod.one(t, "AWS::SageMaker::Model")["VpcConfig"].(map[string]any)["SecurityGroupIds"])
+
+	bad := buildEnv(t, s, map[string]string{"STAGING_VPC_ID": "vpc-0a1b2c3d", "STAGING_SUBNET_IDS": "subnet-0a1b2c3d"})
+	assert.ErrorContains(t, run(context.Background(), bad, "."), `STAGING_VPC_ID, STAGING_SUBNET_IDS, STAGING_SECURITY_GROUP_IDS: network.Placement: SubnetIDs "subnet-0a1b2c3d" must be 2 to 16 different subnets`)
+}
+
 // A project created from a Studio template bounds its roles: the build passes the
 // boundary on, and every role of both endpoint stacks carries it, since the project's
 // deployment role may create no other.

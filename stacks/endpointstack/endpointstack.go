@@ -93,6 +93,7 @@ func NewEndpointStack(scope constructs.Construct, id string, props *EndpointStac
 		AlarmTopic:           topic,
 		StorageKey:           storageKey,
 		TesterRoleArn:        testerRole,
+		Network:              props.Settings.Network,
 	})
 	awscdk.NewCfnOutput(stack, jsii.String("EndpointName"), &awscdk.CfnOutputProps{Value: jsii.String(ep.Name)})
 	return &EndpointStack{Stack: stack, Endpoint: ep, Monitoring: monitor(stack, props, ep, capture, topic, storageKey)}
@@ -128,6 +129,8 @@ func monitor(stack awscdk.Stack, props *EndpointStackProps, ep *endpoint.Endpoin
 		MaxRuntimeSeconds: m.MaxRuntimeSeconds,
 		AlarmTopic:        topic,
 		VolumeKey:         volumeKey,
+		Network:           props.Settings.Network,
+		SecurityGroupIDs:  ep.SecurityGroupIDs,
 	})
 }
 

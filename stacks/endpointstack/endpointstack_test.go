@@ -12,6 +12,7 @@ import (
 
 	"github.com/sagemaker-mlops-cdk/mlops/config"
 	"github.com/sagemaker-mlops-cdk/mlops/constructs/monitoring"
+	"github.com/sagemaker-mlops-cdk/mlops/constructs/network"
 	"github.com/sagemaker-mlops-cdk/mlops/constructs/project"
 	"github.com/sagemaker-mlops-cdk/mlops/internal/testutil"
 	"github.com/sagemaker-mlops-cdk/mlops/stacks/endpointstack"
@@ -121,8 +122,8 @@ func ExampleNewEndpointStack() {
 // has no monitoring.
 func TestTheStackMonitorsTheEndpointAgainstTheVersionsBaseline(t *testing.T) {
 	app := testutil.NewApp(t, "", nil)
-	off := config.DefaultStage(project.Prod)
-	off.Monitoring.Enabled = false
+	offSettings := config.DefaultStage(project.Prod)
+	offSettings.Monitoring.Enabled = false
 	stack := func(id string, stage project.Stage, settings config.Stage, b *monitoring.Baseline) *endpointstack.EndpointStack {
 		return endpointstack.NewEndpointStack(app, id, &endpointstack.EndpointStackProps{
 			StackProps: awscdk.StackProps{Env: &awscdk.Environment{Account: jsii.String("111111111111"), Region: jsii.String("eu-west-1")}},
@@ -130,6 +131,10 @@ func TestTheStackMonitorsTheEndpointAgainstTheVersionsBaseline(t *testing.T) {
 		})
 	}
 	monitored := stack("Monitored", project.Staging, config.DefaultStage(project.Staging), baseline)
+	inVpc := config.DefaultStage(project.Staging)
+	inVpc.Network = network.Placement{VpcID: "vpc-0a1b2c3d", SubnetIDs: []string{"subnet-0a1b2c3d", "subnet-0a1b2c3e"}}
+	vpcStack := stack("InVpc", project.Staging, inVpc, baseline)
+	unmonitored, off := stack("Unmonitored", project.Prod, config.DefaultStage(project.Prod), nil), stack("Off", project.Prod, offSettings, baseline)
 	require.NotNil(t, monitored.Monitoring)
 	tpl := testutil.Synth(t, monitored.Stack)
 	schedule := tpl.One(t, "AWS::SageMaker::MonitoringSchedule")
@@ -143,6 +148,12 @@ func TestTheStackMonitorsTheEndpointAgainstTheVersionsBaseline(t *testing.T) {
 	drift := tpl.Named(t, "AWS::CloudWatch::Alarm", "AlarmName", "abalone-p-abalonedemo1-staging-data-drift")
 	assert.Equal(t, []any{"arn:aws:sns:eu-west-1:111111111111:sagemaker-abalone-p-abalonedemo1-notifications"}, drift.Properties["AlarmActions"])
 
-	assert.Nil(t, stack("Unmonitored", project.Prod, config.DefaultStage(project.Prod), nil).Monitoring, "no baseline")
-	assert.Nil(t, stack("Off", project.Prod, off, baseline).Monitoring, "monitoring off")
+	vpcTpl := testutil.Synth(t, vpcStack.Stack)
+	group := map[string]any{"Fn::GetAtt": []any{vpcTpl.One(t, "AWS::EC2::SecurityGroup").LogicalID, "GroupId"}}
+	assert.Equal(t, []any{group}, vpcTpl.One(t, "AWS::SageMaker::Model").Properties["VpcConfig"].(map[string]any)["SecurityGroupIds"])
+	assert.Equal(t, []any{group}, vpcTpl.One(t, "AWS::SageMaker::DataQualityJobDefinition").Properties["NetworkConfig"].(map[string]any)["VpcConfig"].(map[string]any)["SecurityGroupIds"],
+		"the monitoring job runs in the endpoint's subnets with its security group")
+
+	assert.Nil(t, unmonitored.Monitoring, "no baseline")
+	assert.Nil(t, off.Monitoring, "monitoring off")
 }
