@@ -222,6 +222,7 @@ func addProject(stack awscdk.Stack, props *ProjectStackProps) *ProjectStack {
 		ProcessingInstanceType: cfg.ProcessingInstanceType,
 		TrainingInstanceType:   cfg.TrainingInstanceType,
 		LogRetention:           cfg.LogRetention(),
+		Network:                cfg.Network,
 	})
 	deployRepo, deploySeeding := newRepository(stack, "ModelDeployRepository", seedcode.ModelDeploy, cfg, cfg.ModelDeploy, bucket,
 		"ModelDeploy code of SageMaker project "+p.NameID()+": the endpoint stacks, their stage settings and the staging test gate")

@@ -17,6 +17,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/sagemaker-mlops-cdk/mlops/constructs/artifacts"
+	"github.com/sagemaker-mlops-cdk/mlops/constructs/network"
 	"github.com/sagemaker-mlops-cdk/mlops/constructs/project"
 	"github.com/sagemaker-mlops-cdk/mlops/constructs/registry"
 	"github.com/sagemaker-mlops-cdk/mlops/constructs/source"
@@ -53,6 +54,12 @@ type ModelBuildProps struct {
 	// BuildTimeout bounds one build, which waits for the SageMaker pipeline execution.
 	// Default: 480 minutes.
 	BuildTimeout awscdk.Duration
+	// Network is the VPC the SageMaker pipeline's jobs run in, with its security
+	// groups (one with no inbound rule and outbound HTTPS only is created when it names
+	// none): the build passes them to the pipeline as SAGEMAKER_SUBNET_IDS and
+	// SAGEMAKER_SECURITY_GROUP_IDS, and the pipeline role may create network
+	// interfaces there only. Default: none, AWS-managed networking.
+	Network network.Placement
 }
 
 // ModelBuild is the SageMaker pipeline role, the build project and the CodePipeline of
@@ -75,7 +82,8 @@ func NewModelBuild(scope constructs.Construct, id string, props *ModelBuildProps
 	p := withDefaults(props)
 	c := constructs.NewConstruct(scope, &id)
 	pipelineRole := newPipelineRole(c, p)
-	build := newBuildProject(c, p, pipelineRole)
+	groups := jobNetwork(c, p, pipelineRole)
+	build := newBuildProject(c, p, pipelineRole, groups)
 	grantRunPipeline(build, pipelineRole, p)
 	pipeline := newPipeline(c, p, build)
 	return &ModelBuild{Construct: c, PipelineRole: pipelineRole, BuildProject: build, Pipeline: pipeline}
@@ -96,7 +104,23 @@ func withDefaults(props *ModelBuildProps) *ModelBuildProps {
 	if p.BuildTimeout == nil {
 		p.BuildTimeout = awscdk.Duration_Minutes(jsii.Number(480))
 	}
+	if err := p.Network.Check(); err != nil {
+		panic("ModelBuildProps.Network: " + err.Error())
+	}
 	return &p
+}
+
+// jobNetwork places the pipeline's jobs in the props' VPC: their security groups
+// (given, or one created) and the role's network-interface permissions; nil outside a
+// VPC.
+func jobNetwork(c constructs.Construct, props *ModelBuildProps, role awsiam.Role) []*string {
+	if !props.Network.IsSet() {
+		return nil
+	}
+	groups := network.SecurityGroupIDs(c, "JobSecurityGroup", props.Network, "SageMaker pipeline jobs of project "+props.Project.NameID())
+	network.GrantNetworkInterfaces(role, props.Network, groups)
+	network.SuppressNetworkInterfaceFindings(role)
+	return groups
 }
 
 // DefaultInstanceType is the default of the SageMaker pipeline's processing and
@@ -104,9 +128,27 @@ func withDefaults(props *ModelBuildProps) *ModelBuildProps {
 const DefaultInstanceType = "ml.m5.xlarge"
 
 // newBuildProject creates the build that upserts and runs the SageMaker pipeline; the
-// repository's buildspec reads its environment.
-func newBuildProject(c constructs.Construct, props *ModelBuildProps, pipelineRole awsiam.Role) awscodebuild.PipelineProject {
+// repository's buildspec reads its environment, and places the jobs in the subnets of
+// props.Network with groups.
+func newBuildProject(c constructs.Construct, props *ModelBuildProps, pipelineRole awsiam.Role, groups []*string) awscodebuild.PipelineProject {
 	p := props.Project
+	env := map[string]*string{
+		"SAGEMAKER_PROJECT_NAME":      jsii.String(p.Name),
+		"SAGEMAKER_PROJECT_ID":        jsii.String(p.ID),
+		"SAGEMAKER_PROJECT_NAME_ID":   jsii.String(p.NameID()),
+		"SAGEMAKER_PIPELINE_NAME":     jsii.String(p.PipelineName()),
+		"SAGEMAKER_PIPELINE_ROLE_ARN": pipelineRole.RoleArn(),
+		"MODEL_PACKAGE_GROUP_NAME":    props.Registry.GroupName(),
+		"ARTIFACT_BUCKET":             props.Artifacts.BucketName(),
+		"ARTIFACT_BUCKET_KMS_KEY_ARN": props.Artifacts.KeyArn(),
+		"AWS_REGION":                  awscdk.Aws_REGION(),
+		"PROCESSING_INSTANCE_TYPE":    jsii.String(props.ProcessingInstanceType),
+		"TRAINING_INSTANCE_TYPE":      jsii.String(props.TrainingInstanceType),
+	}
+	if props.Network.IsSet() {
+		env[EnvSubnetIDs] = jsii.String(strings.Join(props.Network.SubnetIDs, ","))
+		env[EnvSecurityGroupIDs] = awscdk.Fn_Join(jsii.String(","), &groups)
+	}
 	return buildproject.New(c, "Build", &buildproject.Props{
 		Name:         p.ResourceName("modelbuild"),
 		Description:  "Upserts and runs the SageMaker pipeline of project " + p.NameID(),
@@ -114,21 +156,17 @@ func newBuildProject(c constructs.Construct, props *ModelBuildProps, pipelineRol
 		Timeout:      props.BuildTimeout,
 		LogRetention: props.LogRetention,
 		BuildSpec:    awscodebuild.BuildSpec_FromSourceFilename(jsii.String(BuildSpecFile)),
-		Environment: map[string]*string{
-			"SAGEMAKER_PROJECT_NAME":      jsii.String(p.Name),
-			"SAGEMAKER_PROJECT_ID":        jsii.String(p.ID),
-			"SAGEMAKER_PROJECT_NAME_ID":   jsii.String(p.NameID()),
-			"SAGEMAKER_PIPELINE_NAME":     jsii.String(p.PipelineName()),
-			"SAGEMAKER_PIPELINE_ROLE_ARN": pipelineRole.RoleArn(),
-			"MODEL_PACKAGE_GROUP_NAME":    props.Registry.GroupName(),
-			"ARTIFACT_BUCKET":             props.Artifacts.BucketName(),
-			"ARTIFACT_BUCKET_KMS_KEY_ARN": props.Artifacts.KeyArn(),
-			"AWS_REGION":                  awscdk.Aws_REGION(),
-			"PROCESSING_INSTANCE_TYPE":    jsii.String(props.ProcessingInstanceType),
-			"TRAINING_INSTANCE_TYPE":      jsii.String(props.TrainingInstanceType),
-		},
+		Environment:  env,
 	})
 }
+
+// EnvSubnetIDs and EnvSecurityGroupIDs tell the ModelBuild build the subnets and
+// security groups of the SageMaker pipeline's jobs (ids separated by commas), when
+// they run in a VPC.
+const (
+	EnvSubnetIDs        = "SAGEMAKER_SUBNET_IDS"
+	EnvSecurityGroupIDs = "SAGEMAKER_SECURITY_GROUP_IDS"
+)
 
 // newPipeline creates the CodePipeline Source -> Build, started by a push to the
 // repository's branch.

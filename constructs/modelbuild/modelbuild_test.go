@@ -13,6 +13,7 @@ import (
 
 	"github.com/sagemaker-mlops-cdk/mlops/constructs/artifacts"
 	"github.com/sagemaker-mlops-cdk/mlops/constructs/modelbuild"
+	"github.com/sagemaker-mlops-cdk/mlops/constructs/network"
 	"github.com/sagemaker-mlops-cdk/mlops/constructs/project"
 	"github.com/sagemaker-mlops-cdk/mlops/constructs/registry"
 	"github.com/sagemaker-mlops-cdk/mlops/constructs/source"
@@ -39,16 +40,52 @@ func teamProps(stack awscdk.Stack) modelbuild.ModelBuildProps {
 	}
 }
 
-var synthesized testutil.Template
+var synthesized, inVpc testutil.Template
 
+// buildTemplate synthesizes the team's ModelBuild once, and the same in a VPC.
 func buildTemplate(t *testing.T) testutil.Template {
 	if synthesized == nil {
-		stack := awscdk.NewStack(testutil.NewApp(t, "", nil), jsii.String("Build"), &awscdk.StackProps{Env: env})
+		app := testutil.NewApp(t, "", nil)
+		stack := awscdk.NewStack(app, jsii.String("Build"), &awscdk.StackProps{Env: env})
 		props := teamProps(stack)
 		modelbuild.NewModelBuild(stack, "ModelBuild", &props)
-		synthesized = testutil.Synth(t, stack)
+		vpcStack := awscdk.NewStack(app, jsii.String("InVpc"), &awscdk.StackProps{Env: env})
+		vpcProps := teamProps(vpcStack)
+		vpcProps.Network = network.Placement{VpcID: "vpc-0a1b2c3d", SubnetIDs: []string{"subnet-0a1b2c3d", "subnet-0a1b2c3e"}}
+		modelbuild.NewModelBuild(vpcStack, "ModelBuild", &vpcProps)
+		synthesized, inVpc = testutil.Synth(t, stack), testutil.Synth(t, vpcStack)
 	}
 	return synthesized
+}
+
+// buildEnv is the build project's environment.
+func buildEnv(tpl testutil.Template, t *testing.T) map[string]string {
+	env := map[string]string{}
+	for _, v := range tpl.One(t, "AWS::CodeBuild::Project").Properties["Environment"].(map[string]any)["EnvironmentVariables"].([]any) {
+		vm := v.(map[string]any)
+		env[vm["Name"].(string)] = testutil.Render(vm["Value"])
+	}
+	return env
+}
+
+// In a VPC, the build tells the pipeline the jobs' subnets and the security group
+// created for them (no inbound rule), and the pipeline role creates network
+// interfaces there only; outside one, it says nothing of a network.
+func TestInAVpcTheJobsRunInItsSubnets(t *testing.T) {
+	assert.NotContains(t, buildEnv(buildTemplate(t), t), modelbuild.EnvSubnetIDs)
+	assert.Empty(t, buildTemplate(t).Resources("AWS::EC2::SecurityGroup"))
+	sg := inVpc.One(t, "AWS::EC2::SecurityGroup")
+	assert.Equal(t, "SageMaker pipeline jobs of project churn-p-churn0001", sg.Properties["GroupDescription"])
+	assert.NotContains(t, sg.Properties, "SecurityGroupIngress")
+	env := buildEnv(inVpc, t)
+	assert.Equal(t, "subnet-0a1b2c3d,subnet-0a1b2c3e", env[modelbuild.EnvSubnetIDs])
+	assert.Equal(t, "${"+sg.LogicalID+".GroupId}", env[modelbuild.EnvSecurityGroupIDs])
+	role := inVpc.Named(t, "AWS::IAM::Role", "Description", "SageMaker pipeline and job execution role of project churn-p-churn0001")
+	st := inVpc.RoleStatements(role.LogicalID)
+	fill := testutil.Filler(map[string]string{sg.LogicalID + ".GroupId": "sg-0a1b2c3d"})
+	assert.True(t, testutil.Allows(st, fill, "ec2:CreateNetworkInterface", "arn:aws:ec2:eu-west-1:111111111111:security-group/sg-0a1b2c3d", nil))
+	assert.True(t, testutil.Allows(st, fill, "ec2:CreateNetworkInterface", "arn:aws:ec2:eu-west-1:111111111111:subnet/subnet-0a1b2c3e", nil))
+	assert.False(t, testutil.Allows(st, fill, "ec2:CreateNetworkInterface", "arn:aws:ec2:eu-west-1:111111111111:subnet/subnet-0f0f0f0f", nil))
 }
 
 // The documented defaults hold on the construct: ml.m5.xlarge for both steps, builds of
@@ -57,11 +94,7 @@ func TestTheDefaultsAreTheDocumentedOnes(t *testing.T) {
 	tpl := buildTemplate(t)
 	build := tpl.One(t, "AWS::CodeBuild::Project")
 	assert.Equal(t, 480.0, build.Properties["TimeoutInMinutes"])
-	env := map[string]string{}
-	for _, v := range build.Properties["Environment"].(map[string]any)["EnvironmentVariables"].([]any) {
-		vm := v.(map[string]any)
-		env[vm["Name"].(string)] = testutil.Render(vm["Value"])
-	}
+	env := buildEnv(tpl, t)
 	assert.Equal(t, modelbuild.DefaultInstanceType, env["PROCESSING_INSTANCE_TYPE"])
 	assert.Equal(t, modelbuild.DefaultInstanceType, env["TRAINING_INSTANCE_TYPE"])
 	assert.Equal(t, "Churn-Models", env["MODEL_PACKAGE_GROUP_NAME"])
@@ -103,6 +136,10 @@ func TestBadPropsPanicWithWhatIsAllowed(t *testing.T) {
 		"no registry":        {func(p *modelbuild.ModelBuildProps) { p.Registry = nil }, "ModelBuildProps.Repository, Artifacts and Registry are required"},
 		"no artifacts":       {func(p *modelbuild.ModelBuildProps) { p.Artifacts = nil }, "ModelBuildProps.Repository, Artifacts and Registry are required"},
 		"an invalid project": {func(p *modelbuild.ModelBuildProps) { p.Project.ID = "p_1" }, `projectId "p_1" is invalid: use "p-" followed by 1-12 lowercase letters or digits (pattern ^p-[a-z0-9]{1,12}$)`},
+		"subnets without a VPC": {func(p *modelbuild.ModelBuildProps) {
+			p.Network.SubnetIDs = []string{"subnet-0a1b2c3d", "subnet-0a1b2c3e"}
+		},
+			`ModelBuildProps.Network: network.Placement: VpcID "" must be a VPC id: vpc- and 8 or 17 hexadecimal digits`},
 	} {
 		stack := awscdk.NewStack(app, jsii.String("Refusals"+strings.ReplaceAll(name, " ", "")), &awscdk.StackProps{Env: env})
 		props := teamProps(stack)

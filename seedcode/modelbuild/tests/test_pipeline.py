@@ -122,6 +122,40 @@ def test_training_and_evaluation_run_network_isolated(definition):
         assert "NetworkConfig" not in s[name]["Arguments"], name
 
 
+SUBNETS, GROUPS = ["subnet-0a1b2c3d", "subnet-0a1b2c3e"], ["sg-0a1b2c3d"]
+
+
+@pytest.fixture(scope="module")
+def in_vpc(aws):
+    """The definition as the build makes it in a VPC: ids as SAGEMAKER_SUBNET_IDS and
+    SAGEMAKER_SECURITY_GROUP_IDS hold them."""
+    p = abalone.get_pipeline(
+        region=REGION, role=ROLE, default_bucket=BUCKET,
+        subnets=",".join(SUBNETS), security_group_ids=" " + GROUPS[0] + " ",
+    )
+    return steps(json.loads(p.definition()))
+
+
+def test_in_a_vpc_every_job_runs_in_its_subnets_with_encrypted_traffic(in_vpc):
+    vpc = {"Subnets": SUBNETS, "SecurityGroupIds": GROUPS}
+    for name, isolated in (("PreprocessAbaloneData", False), ("EvaluateAbaloneModel", True),
+                           ("CheckDataQualityAbalone", False), ("CheckModelQualityAbalone", False)):
+        assert in_vpc[name]["Arguments"]["NetworkConfig"] == {
+            "EnableNetworkIsolation": isolated, "EnableInterContainerTrafficEncryption": True, "VpcConfig": vpc,
+        }, name
+    train = in_vpc["TrainAbaloneModel"]["Arguments"]
+    assert train["VpcConfig"] == vpc
+    assert train["EnableNetworkIsolation"] is True
+    assert train["EnableInterContainerTrafficEncryption"] is True
+
+
+def test_a_vpc_needs_subnets_and_security_groups(aws):
+    assert abalone.job_vpc("", "") is None, "what the build passes outside a VPC"
+    assert abalone.job_vpc(None, []) is None
+    with pytest.raises(ValueError, match=r"subnets \['subnet-0a1b2c3d'\] and security_group_ids \[\]: a job in a VPC needs both"):
+        abalone.get_pipeline(region=REGION, role=ROLE, default_bucket=BUCKET, subnets="subnet-0a1b2c3d")
+
+
 def test_expensive_steps_are_cached(definition):
     s = steps(definition)
     for name in ("PreprocessAbaloneData", "TrainAbaloneModel", "EvaluateAbaloneModel", "CheckDataQualityAbalone", "CheckModelQualityAbalone"):

@@ -35,7 +35,7 @@ v2 seed wrote, so a pipeline the v2 seed created is updated in place.
 from __future__ import annotations
 
 import os
-from typing import List, Optional, Tuple
+from typing import List, Optional, Tuple, Union
 
 import boto3
 from sagemaker.core import image_uris
@@ -130,6 +130,69 @@ def processing_output(name: str) -> ProcessingOutput:
     return ProcessingOutput(output_name=name, s3_output=ProcessingS3Output(s3_uri=local, local_path=local, s3_upload_mode="EndOfJob"))
 
 
+def ids(value: Union[str, List[str], None]) -> List[str]:
+    """A list of ids from a list, a comma-separated string, or nothing."""
+    if not value:
+        return []
+    if isinstance(value, str):
+        value = value.split(",")
+    return [v.strip() for v in value if v.strip()]
+
+
+def job_vpc(subnets, security_group_ids) -> Optional[Tuple[List[str], List[str]]]:
+    """The jobs' subnets and security groups, None outside a VPC; both or neither."""
+    subnets, groups = ids(subnets), ids(security_group_ids)
+    if not subnets and not groups:
+        return None
+    if not subnets or not groups:
+        raise ValueError(
+            "subnets {} and security_group_ids {}: a job in a VPC needs both (the build passes SAGEMAKER_SUBNET_IDS "
+            "and SAGEMAKER_SECURITY_GROUP_IDS)".format(subnets, groups)
+        )
+    return subnets, groups
+
+
+def processing_network(vpc, isolated: bool) -> Optional[NetworkConfig]:
+    """A processing job's network: isolated or not, in the VPC if any, its traffic
+    between instances encrypted there."""
+    if vpc is None:
+        return NetworkConfig(enable_network_isolation=True) if isolated else None
+    subnets, groups = vpc
+    return NetworkConfig(
+        enable_network_isolation=isolated, subnets=subnets, security_group_ids=groups, encrypt_inter_container_traffic=True
+    )
+
+
+class CheckNetworkConfig(NetworkConfig, dict):
+    """A NetworkConfig that is also its request: the quality check steps of SDK 3.27
+    copy the object itself into the job's arguments
+    (sagemaker/mlops/workflow/_check_job_request.py), which the definition's JSON
+    cannot hold."""
+
+    @classmethod
+    def of(cls, config: Optional[NetworkConfig]) -> Optional["CheckNetworkConfig"]:
+        if config is None:
+            return None
+        out = cls(
+            enable_network_isolation=config.enable_network_isolation, security_group_ids=config.security_group_ids,
+            subnets=config.subnets, encrypt_inter_container_traffic=config.encrypt_inter_container_traffic,
+        )
+        dict.update(out, out._to_request_dict())
+        return out
+
+
+def training_network(vpc) -> Networking:
+    """The training job's network: isolated (NETWORK_ISOLATION), in the VPC if any, its
+    traffic between instances encrypted there."""
+    if vpc is None:
+        return Networking(enable_network_isolation=NETWORK_ISOLATION)
+    subnets, groups = vpc
+    return Networking(
+        enable_network_isolation=NETWORK_ISOLATION, subnets=subnets, security_group_ids=groups,
+        enable_inter_container_traffic_encryption=True,
+    )
+
+
 def processing_input(name: str, uri, local: str) -> ProcessingInput:
     """An S3 prefix the step reads at local."""
     return ProcessingInput(
@@ -150,6 +213,8 @@ def get_pipeline(
     kms_key: Optional[str] = None,
     cache_expire_after: str = "P30D",
     tags: Optional[List[dict]] = None,
+    subnets: Union[str, List[str], None] = None,
+    security_group_ids: Union[str, List[str], None] = None,
 ) -> Pipeline:
     """Builds the pipeline.
 
@@ -167,6 +232,10 @@ def get_pipeline(
         kms_key: KMS key that encrypts job outputs and volumes.
         cache_expire_after: ISO 8601 duration after which cached step results expire.
         tags: tags ({"Key": ..., "Value": ...}) of the jobs and the model versions.
+        subnets: private subnets the jobs run in (a list, or ids separated by commas,
+            as the build passes SAGEMAKER_SUBNET_IDS); none or empty: AWS-managed
+            networking.
+        security_group_ids: the jobs' security groups in those subnets (same forms).
     """
     # The parameters below take the names of these two arguments.
     processing_override, training_override = processing_instance_type, training_instance_type
@@ -195,6 +264,7 @@ def get_pipeline(
     input_data = ParameterString(name="InputDataUrl", default_value=default_input_data(region))
     mse_threshold = ParameterFloat(name="MseThreshold", default_value=6.0)
     check_params = {check: check_parameters(check) for check in CHECKS}
+    vpc = job_vpc(subnets, security_group_ids)
     cache = CacheConfig(enable_caching=True, expire_after=cache_expire_after)
 
     # The image of a processing job does not depend on its instance type (a parameter
@@ -212,6 +282,7 @@ def get_pipeline(
         role=role,
         output_kms_key=kms_key,
         volume_kms_key=kms_key,
+        network_config=processing_network(vpc, isolated=False),
         tags=tags,
     )
     step_process = ProcessingStep(
@@ -232,7 +303,7 @@ def get_pipeline(
             output_data_config=OutputDataConfig(s3_output_path="s3://{}/{}/AbaloneTrain".format(bucket, base_job_prefix), kms_key_id=kms_key),
             stopping_condition=StoppingCondition(max_runtime_in_seconds=TRAINING_MAX_RUNTIME_SECONDS),
             hyperparameters=HYPERPARAMETERS,
-            networking=Networking(enable_network_isolation=NETWORK_ISOLATION),
+            networking=training_network(vpc),
             base_job_name="{}-train".format(base_job_prefix),
             sagemaker_session=session,
             role=role,
@@ -260,7 +331,7 @@ def get_pipeline(
         role=role,
         output_kms_key=kms_key,
         volume_kms_key=kms_key,
-        network_config=NetworkConfig(enable_network_isolation=NETWORK_ISOLATION),
+        network_config=processing_network(vpc, isolated=NETWORK_ISOLATION),
         tags=tags,
     )
     evaluation_report = PropertyFile(name="AbaloneEvaluationReport", output_name="evaluation", path="evaluation.json")
@@ -290,6 +361,7 @@ def get_pipeline(
         max_runtime_in_seconds=CHECK_MAX_RUNTIME_SECONDS,
         base_job_name="{}-check".format(base_job_prefix),
         sagemaker_session=session,
+        network_config=CheckNetworkConfig.of(processing_network(vpc, isolated=False)),
         tags=tags,
     )
     step_data_quality = quality_check_step(
