@@ -109,6 +109,7 @@ func newRepository(stack awscdk.Stack, id, name string, cfg config.Config, repo 
 				BuildProjectName: cfg.Project.ResourceName("seed-" + name),
 				Key:              bucket.Key(),
 				LogRetention:     cfg.LogRetention(),
+				Network:          cfg.Network,
 			})
 		}
 		r, url = conn, jsii.String(repo.CloneURL())
@@ -140,7 +141,7 @@ func seedFor(name string, cfg config.Config) source.SeedCode {
 // awaiting approval, the production approval, a failed pipeline execution.
 func newNotifications(stack awscdk.Stack, cfg config.Config, bucket *artifacts.ArtifactBucket, models registry.IModelRegistry, build *modelbuild.ModelBuild, deploy *modeldeploy.ModelDeploy) *notifications.Notifications {
 	n := notifications.NewNotifications(stack, "Notifications", &notifications.NotificationsProps{
-		Project: cfg.Project, Key: bucket.Key(), Emails: cfg.NotificationEmails,
+		Project: cfg.Project, Key: bucket.Key(), Emails: cfg.NotificationEmails, Network: cfg.Network,
 	})
 	n.OnVersionAwaitingApproval(models)
 	n.OnManualApproval(deploy.Pipeline)
@@ -242,6 +243,7 @@ func addProject(stack awscdk.Stack, props *ProjectStackProps) *ProjectStack {
 		ProdMonitored:        cfg.Prod.Monitoring.Enabled,
 		StagingNetwork:       cfg.Staging.Network,
 		ProdNetwork:          cfg.Prod.Network,
+		BuildNetwork:         cfg.Network,
 		BootstrapQualifier:   cfg.BootstrapQualifier,
 		PermissionsBoundary:  props.PermissionsBoundary,
 	})

@@ -54,11 +54,13 @@ type ModelBuildProps struct {
 	// BuildTimeout bounds one build, which waits for the SageMaker pipeline execution.
 	// Default: 480 minutes.
 	BuildTimeout awscdk.Duration
-	// Network is the VPC the SageMaker pipeline's jobs run in, with its security
-	// groups (one with no inbound rule and outbound HTTPS only is created when it names
-	// none): the build passes them to the pipeline as SAGEMAKER_SUBNET_IDS and
+	// Network is the VPC the build and the SageMaker pipeline's jobs run in, with its
+	// security groups (one with no inbound rule and outbound HTTPS only is created when
+	// it names none): the build passes them to the pipeline as SAGEMAKER_SUBNET_IDS and
 	// SAGEMAKER_SECURITY_GROUP_IDS, and the pipeline role may create network
-	// interfaces there only. Default: none, AWS-managed networking.
+	// interfaces there only. The build downloads Python packages: the subnets need a
+	// route to PyPI (or the mirror the buildspec names). Default: none, AWS-managed
+	// networking.
 	Network network.Placement
 }
 
@@ -111,13 +113,13 @@ func withDefaults(props *ModelBuildProps) *ModelBuildProps {
 }
 
 // jobNetwork places the pipeline's jobs in the props' VPC: their security groups
-// (given, or one created) and the role's network-interface permissions; nil outside a
-// VPC.
+// (given, or one created, which the build uses too) and the role's network-interface
+// permissions; nil outside a VPC.
 func jobNetwork(c constructs.Construct, props *ModelBuildProps, role awsiam.Role) []*string {
 	if !props.Network.IsSet() {
 		return nil
 	}
-	groups := network.SecurityGroupIDs(c, "JobSecurityGroup", props.Network, "SageMaker pipeline jobs of project "+props.Project.NameID())
+	groups := network.SecurityGroupIDs(c, "JobSecurityGroup", props.Network, "SageMaker pipeline jobs and ModelBuild builds of project "+props.Project.NameID())
 	network.GrantNetworkInterfaces(role, props.Network, groups)
 	network.SuppressNetworkInterfaceFindings(role)
 	return groups
@@ -157,6 +159,7 @@ func newBuildProject(c constructs.Construct, props *ModelBuildProps, pipelineRol
 		LogRetention: props.LogRetention,
 		BuildSpec:    awscodebuild.BuildSpec_FromSourceFilename(jsii.String(BuildSpecFile)),
 		Environment:  env,
+		Network:      props.Network, SecurityGroupIDs: groups,
 	})
 }
 

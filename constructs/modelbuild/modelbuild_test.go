@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/sagemaker-mlops-cdk/mlops/constructs/artifacts"
 	"github.com/sagemaker-mlops-cdk/mlops/constructs/modelbuild"
@@ -75,7 +76,20 @@ func TestInAVpcTheJobsRunInItsSubnets(t *testing.T) {
 	assert.NotContains(t, buildEnv(buildTemplate(t), t), modelbuild.EnvSubnetIDs)
 	assert.Empty(t, buildTemplate(t).Resources("AWS::EC2::SecurityGroup"))
 	sg := inVpc.One(t, "AWS::EC2::SecurityGroup")
-	assert.Equal(t, "SageMaker pipeline jobs of project churn-p-churn0001", sg.Properties["GroupDescription"])
+	assert.Equal(t, "SageMaker pipeline jobs and ModelBuild builds of project churn-p-churn0001", sg.Properties["GroupDescription"])
+	vpc := inVpc.One(t, "AWS::CodeBuild::Project").Properties["VpcConfig"].(map[string]any)
+	assert.Equal(t, "vpc-0a1b2c3d", vpc["VpcId"])
+	assert.Equal(t, []any{"subnet-0a1b2c3d", "subnet-0a1b2c3e"}, vpc["Subnets"])
+	assert.Equal(t, []any{map[string]any{"Fn::GetAtt": []any{sg.LogicalID, "GroupId"}}}, vpc["SecurityGroupIds"])
+	assert.NotContains(t, buildTemplate(t).One(t, "AWS::CodeBuild::Project").Properties, "VpcConfig")
+	var policy string
+	for _, r := range inVpc.Resources("AWS::IAM::Policy") {
+		if strings.Contains(r.LogicalID, "NetworkPolicy") {
+			policy = r.LogicalID
+		}
+	}
+	require.NotEmpty(t, policy, "the build role's network policy")
+	assert.Contains(t, inVpc.One(t, "AWS::CodeBuild::Project").Raw["DependsOn"], policy, "CodeBuild checks the role's network permissions when the project is created")
 	assert.NotContains(t, sg.Properties, "SecurityGroupIngress")
 	env := buildEnv(inVpc, t)
 	assert.Equal(t, "subnet-0a1b2c3d,subnet-0a1b2c3e", env[modelbuild.EnvSubnetIDs])

@@ -61,6 +61,7 @@ func newBuildProject(c constructs.Construct, s *settings) awscodebuild.PipelineP
 		BuildSpec:     awscodebuild.BuildSpec_FromSourceFilename(jsii.String(deploybuild.BuildSpecFile)),
 		CacheLocation: goCache(s.Artifacts, name),
 		Environment:   withGoCache(env.Variables()),
+		Network:       s.BuildNetwork, SecurityGroupIDs: s.buildGroups,
 	})
 	s.Registry.GrantRead(build)
 	s.Artifacts.GrantReadWrite(build, cachePrefix(name))
@@ -143,6 +144,7 @@ func newTestProject(c constructs.Construct, s *settings) awscodebuild.PipelinePr
 		BuildSpec:     awscodebuild.BuildSpec_FromSourceFilename(jsii.String(deploybuild.TestBuildSpecFile)),
 		CacheLocation: goCache(s.Artifacts, name),
 		Environment:   withGoCache(gate.Variables()),
+		Network:       s.BuildNetwork, SecurityGroupIDs: s.buildGroups,
 	})
 	s.Artifacts.GrantReadWrite(test, cachePrefix(name))
 	return test

@@ -76,6 +76,12 @@ type ModelDeployProps struct {
 	// build passes them to the endpoint stacks, and the deployment role may create the
 	// endpoints' security groups there. Default: none, AWS-managed networking.
 	StagingNetwork, ProdNetwork network.Placement
+	// BuildNetwork is the VPC of the pipeline's account that the build and test
+	// projects run in, with its security groups (one with no inbound rule and outbound
+	// HTTPS only is created when it names none). The builds download Go modules: the
+	// subnets need a route to the Go module proxy (or the mirror the buildspec names).
+	// Default: none, AWS-managed networking.
+	BuildNetwork network.Placement
 	// BootstrapQualifier is the CDK bootstrap qualifier of the stage accounts. Default:
 	// the CDK's, deploybuild.DefaultBootstrapQualifier.
 	BootstrapQualifier string
@@ -112,6 +118,9 @@ func NewModelDeploy(scope constructs.Construct, id string, props *ModelDeployPro
 	c := constructs.NewConstruct(scope, &id)
 	d := &ModelDeploy{Construct: c}
 	s.resolveTargets(awscdk.Stack_Of(c))
+	if s.BuildNetwork.IsSet() {
+		s.buildGroups = network.SecurityGroupIDs(c, "BuildSecurityGroup", s.BuildNetwork, "ModelDeploy builds of project "+s.Project.NameID())
+	}
 	d.BuildProject = newBuildProject(c, s)
 	d.TestProject = newTestProject(c, s)
 	if s.staging.IsLocal() || s.prod.IsLocal() {
@@ -135,6 +144,8 @@ type settings struct {
 	// staging and prod are the stages' targets, local when they are the stack's own
 	// account and region.
 	staging, prod project.Target
+	// buildGroups are the builds' security groups in BuildNetwork.
+	buildGroups []*string
 }
 
 // newSettings checks the props and fills in the defaults.
@@ -160,6 +171,9 @@ func newSettings(props *ModelDeployProps) *settings {
 		if err := s.network(stage).Check(); err != nil {
 			panic("ModelDeployProps." + stage.Title() + "Network: " + err.Error())
 		}
+	}
+	if err := s.BuildNetwork.Check(); err != nil {
+		panic("ModelDeployProps.BuildNetwork: " + err.Error())
 	}
 	if s.LogRetention == "" {
 		s.LogRetention = awslogs.RetentionDays_THREE_MONTHS

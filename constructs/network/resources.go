@@ -93,3 +93,63 @@ func SuppressNetworkInterfaceFindings(role constructs.IConstruct) {
 		AppliesToPatterns: []string{nag.ArnPattern("ec2", "network-interface/*")},
 	})
 }
+
+// Service is an AWS service whose resources this package places in a VPC with a
+// policy of their own role (NewServicePolicy).
+type Service string
+
+const (
+	// CodeBuild builds run in the VPC's subnets.
+	CodeBuild Service = "codebuild"
+	// Lambda functions run in the VPC's subnets.
+	Lambda Service = "lambda"
+)
+
+// NewServicePolicy creates the policy a service's role needs to run in the
+// placement's subnets, as the service documents it, attached to roles. CodeBuild may
+// authorize its network interfaces in those subnets only (ec2:Subnet,
+// ec2:AuthorizedService); both services check their role's permission to create and
+// describe network interfaces on every resource when a project or function is
+// created, so those are granted on `*`, as their documentation and AWS's managed
+// policy for Lambda do. Resources that run in the VPC must depend on the policy.
+func NewServicePolicy(scope constructs.Construct, id string, service Service, p Placement, roles ...awsiam.IRole) awsiam.Policy {
+	stack := awscdk.Stack_Of(scope)
+	var statements []awsiam.PolicyStatement
+	switch service {
+	case CodeBuild:
+		var subnets []string
+		for _, subnet := range p.SubnetIDs {
+			subnets = append(subnets, *stack.FormatArn(&awscdk.ArnComponents{Service: jsii.String("ec2"), Resource: jsii.String("subnet"), ResourceName: jsii.String(subnet)}))
+		}
+		statements = append(statements, awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Sid:     jsii.String("AuthorizeBuildNetworkInterfaces"),
+			Actions: jsii.Strings("ec2:CreateNetworkInterfacePermission"),
+			Resources: &[]*string{stack.FormatArn(&awscdk.ArnComponents{
+				Service: jsii.String("ec2"), Resource: jsii.String("network-interface"), ResourceName: jsii.String("*"),
+			})},
+			Conditions: &map[string]any{"StringEquals": map[string]any{"ec2:Subnet": subnets, "ec2:AuthorizedService": "codebuild.amazonaws.com"}},
+		}), awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Sid: jsii.String("BuildNetworkInterfaces"),
+			Actions: jsii.Strings("ec2:CreateNetworkInterface", "ec2:DeleteNetworkInterface", "ec2:DescribeNetworkInterfaces",
+				"ec2:DescribeDhcpOptions", "ec2:DescribeSubnets", "ec2:DescribeSecurityGroups", "ec2:DescribeVpcs"),
+			Resources: jsii.Strings("*"),
+		}))
+	case Lambda:
+		statements = append(statements, awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
+			Sid: jsii.String("FunctionNetworkInterfaces"),
+			Actions: jsii.Strings("ec2:CreateNetworkInterface", "ec2:DeleteNetworkInterface", "ec2:DescribeNetworkInterfaces",
+				"ec2:DescribeSubnets", "ec2:AssignPrivateIpAddresses", "ec2:UnassignPrivateIpAddresses"),
+			Resources: jsii.Strings("*"),
+		}))
+	default:
+		panic(fmt.Sprintf("network.NewServicePolicy: service %q is not one of %q, %q", service, CodeBuild, Lambda))
+	}
+	policy := awsiam.NewPolicy(scope, &id, &awsiam.PolicyProps{Roles: &roles, Statements: &statements})
+	nag.Suppress(policy, nag.Rule{
+		ID:                "AwsSolutions-IAM5",
+		Reason:            "CodeBuild and Lambda check, when a project or function is created in a VPC, that its role may create, describe and delete network interfaces on every resource, as their documentation grants it; CodeBuild may authorize interfaces in the placement's subnets only.",
+		AppliesTo:         []string{"Resource::*"},
+		AppliesToPatterns: []string{nag.ArnPattern("ec2", "network-interface/*")},
+	})
+	return policy
+}

@@ -24,6 +24,7 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/sagemaker-mlops-cdk/mlops/constructs/network"
 	"github.com/sagemaker-mlops-cdk/mlops/constructs/project"
 	"github.com/sagemaker-mlops-cdk/mlops/constructs/registry"
 	"github.com/sagemaker-mlops-cdk/mlops/deploybuild"
@@ -43,6 +44,11 @@ type NotificationsProps struct {
 	// once.
 	// Default: none; subscribe later.
 	Emails []string
+	// Network is the VPC the notifying function (OnDeploymentFailure) runs in, with a
+	// security group created for it (no inbound rule, outbound HTTPS only); it calls
+	// CodePipeline and SNS through the VPC's endpoints. Default: none, AWS-managed
+	// networking.
+	Network network.Placement
 }
 
 // Notifications is a project's notification topic.
@@ -51,6 +57,7 @@ type Notifications struct {
 	// Topic is the encrypted, TLS-only topic.
 	Topic   awssns.Topic
 	project project.Identity
+	network network.Placement
 }
 
 // NewNotifications creates the topic and its subscriptions. It panics, naming the
@@ -67,7 +74,7 @@ func NewNotifications(scope constructs.Construct, id string, props *Notification
 	for _, address := range props.Emails {
 		topic.AddSubscription(awssnssubscriptions.NewEmailSubscription(jsii.String(address), nil))
 	}
-	n := &Notifications{Construct: c, Topic: topic, project: props.Project}
+	n := &Notifications{Construct: c, Topic: topic, project: props.Project, network: props.Network}
 	n.letServicesPublish(props.Key)
 	return n
 }
@@ -164,12 +171,26 @@ func (n *Notifications) OnDeploymentFailure(pipeline awscodepipeline.IPipeline, 
 		},
 	})
 	cfnfix.RoleDependency(fn, role)
+	n.place(fn, role)
 	pipeline.OnStateChange(jsii.String("DeploymentFailed"), &awsevents.OnEventOptions{
 		Description:  jsii.String("Notifies project " + n.project.NameID() + " of a failed deployment"),
 		EventPattern: &awsevents.EventPattern{Detail: &map[string]interface{}{"state": []string{"FAILED"}}},
 		Target:       awseventstargets.NewLambdaFunction(fn, nil),
 	})
 	return fn
+}
+
+// place puts fn in the notifications' VPC, once role may create network interfaces
+// there.
+func (n *Notifications) place(fn awslambda.Function, role awsiam.IRole) {
+	if !n.network.IsSet() {
+		return
+	}
+	groups := network.SecurityGroupIDs(n.Construct, "DeploymentFailedSecurityGroup", n.network, "Notifying function of project "+n.project.NameID())
+	policy := network.NewServicePolicy(n.Construct, "DeploymentFailedNetworkPolicy", network.Lambda, n.network, role)
+	cfn := fn.Node().DefaultChild().(awslambda.CfnFunction)
+	cfn.SetVpcConfig(&awslambda.CfnFunction_VpcConfigProperty{SubnetIds: jsii.Strings(n.network.SubnetIDs...), SecurityGroupIds: &groups})
+	cfn.Node().AddDependency(policy)
 }
 
 // deploymentFailedHandler is the function of OnDeploymentFailure (tested in

@@ -18,6 +18,7 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/sagemaker-mlops-cdk/mlops/constructs/network"
 	"github.com/sagemaker-mlops-cdk/mlops/internal/buildproject"
 	"github.com/sagemaker-mlops-cdk/mlops/internal/cfnfix"
 	"github.com/sagemaker-mlops-cdk/mlops/internal/nag"
@@ -42,6 +43,11 @@ type RepositorySeedProps struct {
 	// Timeout bounds the seeding, from the start of the build: past it the build is
 	// stopped and the stack creation fails saying so. Default: 15 minutes.
 	Timeout awscdk.Duration
+	// Network is the VPC the seeding build and functions run in, with its security
+	// groups (one with no inbound rule and outbound HTTPS only is created when it names
+	// none). The build reaches the connection's git-http endpoint and the functions
+	// CodeBuild and CloudWatch Logs through it. Default: none, AWS-managed networking.
+	Network network.Placement
 }
 
 // RepositorySeed pushes the seed code to an existing repository, as one commit on its
@@ -115,10 +121,18 @@ func NewRepositorySeed(scope constructs.Construct, id string, props *RepositoryS
 	if p.Timeout == nil {
 		p.Timeout = awscdk.Duration_Minutes(jsii.Number(15))
 	}
+	if err := p.Network.Check(); err != nil {
+		panic("RepositorySeedProps.Network: " + err.Error())
+	}
 	c := constructs.NewConstruct(scope, &id)
-	build := newSeedingBuild(c, &p)
+	var groups []*string
+	if p.Network.IsSet() {
+		groups = network.SecurityGroupIDs(c, "SecurityGroup", p.Network, "Seeding of "+p.Repository.FullName)
+	}
+	build := newSeedingBuild(c, &p, groups)
 	handlerRole := newHandlerRole(c, &p, build)
 	provider, handlers := newSeedingProvider(c, &p, handlerRole)
+	placeFunctions(c, &p, groups, provider, handlerRole)
 	resource := awscdk.NewCustomResource(c, jsii.String("Resource"), &awscdk.CustomResourceProps{
 		ServiceToken: provider.ServiceToken(),
 		ResourceType: jsii.String("Custom::SeedRepository"),
@@ -134,7 +148,7 @@ func NewRepositorySeed(scope constructs.Construct, id string, props *RepositoryS
 
 // newSeedingBuild creates the build that pushes the seed to the repository, with the
 // seed and the seeding script as its sources.
-func newSeedingBuild(c constructs.Construct, p *RepositorySeedProps) awscodebuild.Project {
+func newSeedingBuild(c constructs.Construct, p *RepositorySeedProps, groups []*string) awscodebuild.Project {
 	repo := p.Repository
 	seed := NewSeedAsset(c, "SeedCode", p.Seed)
 	seeder := awss3assets.NewAsset(c, jsii.String("Seeder"), &awss3assets.AssetProps{Path: jsii.String(assetDir("seeder"))})
@@ -160,6 +174,8 @@ func newSeedingBuild(c constructs.Construct, p *RepositorySeedProps) awscodebuil
 			"BRANCH":     jsii.String(repo.Branch()),
 			"SEED_NAME":  jsii.String(p.SeedName),
 		},
+		Network:          p.Network,
+		SecurityGroupIDs: groups,
 	},
 		awscodebuild.Source_S3(&awscodebuild.S3SourceProps{Bucket: seed.Bucket(), Path: seed.S3ObjectKey()}),
 		awscodebuild.Source_S3(&awscodebuild.S3SourceProps{Identifier: jsii.String("seeder"), Bucket: seeder.Bucket(), Path: seeder.S3ObjectKey()}),
@@ -235,6 +251,28 @@ func newSeedingProvider(c constructs.Construct, p *RepositorySeedProps, role aws
 	cfnfix.RoleDependency(onEvent, role)
 	cfnfix.RoleDependency(isComplete, role)
 	return provider, []awslambda.Function{onEvent, isComplete}
+}
+
+// placeFunctions puts every function of the seeding (the handlers and the provider
+// framework's) in the props' VPC with groups, once their roles may create network
+// interfaces there.
+func placeFunctions(c constructs.Construct, p *RepositorySeedProps, groups []*string, provider customresources.Provider, handlerRole awsiam.IRole) {
+	if !p.Network.IsSet() {
+		return
+	}
+	roles := []awsiam.IRole{handlerRole}
+	for _, child := range *provider.Node().FindAll(constructs.ConstructOrder_PREORDER) {
+		if r, ok := child.Node().TryFindChild(jsii.String("ServiceRole")).(awsiam.IRole); ok {
+			roles = append(roles, r)
+		}
+	}
+	policy := network.NewServicePolicy(c, "NetworkPolicy", network.Lambda, p.Network, roles...)
+	for _, child := range *c.Node().FindAll(constructs.ConstructOrder_PREORDER) {
+		if fn, ok := child.(awslambda.CfnFunction); ok {
+			fn.SetVpcConfig(&awslambda.CfnFunction_VpcConfigProperty{SubnetIds: jsii.Strings(p.Network.SubnetIDs...), SecurityGroupIds: &groups})
+			fn.Node().AddDependency(policy)
+		}
+	}
 }
 
 // suppressSeedingFindings explains the wildcards of CDK's grants to the seeding build

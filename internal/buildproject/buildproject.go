@@ -16,6 +16,7 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/sagemaker-mlops-cdk/mlops/constructs/network"
 	"github.com/sagemaker-mlops-cdk/mlops/internal/tokens"
 )
 
@@ -43,6 +44,11 @@ type Props struct {
 	// buildspec lists). The caller grants the role access to that prefix: CDK's own S3
 	// cache would grant the whole bucket. Default: no cache.
 	CacheLocation *string
+	// Network is the VPC the builds run in, with SecurityGroupIDs (ids or tokens).
+	// Default: none, AWS-managed networking.
+	Network network.Placement
+	// SecurityGroupIDs are the builds' security groups in Network. Required with it.
+	SecurityGroupIDs []*string
 }
 
 // New creates a project for a CodePipeline action, and its log group
@@ -55,19 +61,39 @@ func New(scope constructs.Construct, id string, props *Props) awscodebuild.Pipel
 			Location: props.CacheLocation,
 		})
 	}
+	props.place(scope, id, project)
 	return project
+}
+
+// place puts the project in the props' VPC, with the role's network policy created
+// first, as CodeBuild checks it.
+func (props *Props) place(scope constructs.Construct, id string, project awscodebuild.IProject) {
+	if !props.Network.IsSet() {
+		return
+	}
+	if len(props.SecurityGroupIDs) == 0 {
+		panic("buildproject.Props.SecurityGroupIDs is required with Network")
+	}
+	policy := network.NewServicePolicy(scope, id+"NetworkPolicy", network.CodeBuild, props.Network, project.Role())
+	cfn := project.Node().DefaultChild().(awscodebuild.CfnProject)
+	cfn.SetVpcConfig(&awscodebuild.CfnProject_VpcConfigProperty{
+		VpcId: jsii.String(props.Network.VpcID), Subnets: jsii.Strings(props.Network.SubnetIDs...), SecurityGroupIds: &props.SecurityGroupIDs,
+	})
+	cfn.Node().AddDependency(policy)
 }
 
 // NewWithSource creates a project that builds source (and secondarySources) on its
 // own, and its log group.
 func NewWithSource(scope constructs.Construct, id string, props *Props, source awscodebuild.ISource, secondarySources ...awscodebuild.ISource) awscodebuild.Project {
 	p := props.projectProps(scope, id)
-	return awscodebuild.NewProject(scope, &id, &awscodebuild.ProjectProps{
+	project := awscodebuild.NewProject(scope, &id, &awscodebuild.ProjectProps{
 		ProjectName: p.ProjectName, Description: p.Description, Role: p.Role, BuildSpec: p.BuildSpec,
 		EncryptionKey: p.EncryptionKey, Timeout: p.Timeout, EnvironmentVariables: p.EnvironmentVariables,
 		Environment: p.Environment, Logging: p.Logging,
 		Source: source, SecondarySources: &secondarySources,
 	})
+	props.place(scope, id, project)
+	return project
 }
 
 // projectProps are the settings every project shares; it creates the log group and
