@@ -84,10 +84,16 @@ type Config struct {
 	// NotificationEmails subscribe to the project's notification topic (key
 	// `notifications.emails`, addresses separated by commas). Empty subscribes no one.
 	NotificationEmails []string
-	// Network is a VPC of the project's account that the endpoints of the stages there
-	// run in (keys `vpc.id`, `vpc.subnetIds`, `vpc.securityGroupIds`, ids separated by
-	// commas). Empty: AWS-managed networking.
+	// Network is the VPC of the project's account that its builds, functions, the
+	// SageMaker pipeline's jobs and the endpoints of the stages there run in (keys
+	// `vpc.id`, `vpc.subnetIds`, `vpc.securityGroupIds`, ids separated by commas).
+	// Empty: AWS-managed networking.
 	Network network.Placement
+	// GoProxy and PipIndexURL are the mirrors the builds download Go modules and
+	// Python packages from (keys `build.goProxy`, GOPROXY's syntax, and
+	// `build.pipIndexUrl`), for subnets without a route to the public registries.
+	// Empty: the public ones.
+	GoProxy, PipIndexURL string
 }
 
 // Studio configures the project templates that data scientists create projects from

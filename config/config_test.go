@@ -109,6 +109,8 @@ func TestBadValuesNameTheKeyTheValueAndWhatIsAllowed(t *testing.T) {
 		{"staging.monitoring.schedule", "NOW", `staging.monitoring.schedule "NOW" is invalid: must be a schedule SageMaker Model Monitor runs`},
 		{"staging.monitoring.instanceType", "m5.xlarge", `staging.monitoring.instanceType "m5.xlarge" is invalid: must be a SageMaker processing instance type such as ml.m5.xlarge`},
 		{"staging.monitoring.maxRuntimeSeconds", "an hour", `staging.monitoring.maxRuntimeSeconds "an hour" is invalid: must be a whole number`},
+		{"build.goProxy", "http://goproxy.internal", `build.goProxy "http://goproxy.internal" is invalid: "http://goproxy.internal" must be the https:// URL of a Go module proxy, or direct`},
+		{"build.pipIndexUrl", "pypi.internal/simple", `build.pipIndexUrl "pypi.internal/simple" is invalid: must be the https:// URL of a Python package index`},
 		{"projectName", map[string]any{"a": 1.0}, `projectName "map[a:1]" is invalid: must be a string, a number or a boolean, not map[string]interface {}`},
 	}
 	for _, tc := range cases {

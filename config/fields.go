@@ -46,6 +46,8 @@ var fields = []field{
 	boolField("studio.enabled", func(c *Config) *bool { return &c.Studio.Enabled }),
 	stringField("studio.domainId", func(c *Config) *string { return &c.Studio.DomainID }, optional(matches(domainPattern, "a SageMaker domain id, d- and lowercase letters and digits"))),
 	listField("notifications.emails", func(c *Config) *[]string { return &c.NotificationEmails }, email.Check),
+	stringField("build.goProxy", func(c *Config) *string { return &c.GoProxy }, optional(network.CheckGoProxy)),
+	stringField("build.pipIndexUrl", func(c *Config) *string { return &c.PipIndexURL }, optional(network.CheckPackageIndex)),
 }
 
 // networkFields are the keys of a VPC placement below prefix (e.g. "vpc." or

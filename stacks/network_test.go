@@ -18,6 +18,7 @@ var inVpc = map[string]any{
 	"modelBuild.source": "connection", "modelBuild.repository": "example-org/abalone-modelbuild",
 	"modelBuild.connectionArn": "arn:aws:codeconnections:eu-west-1:111111111111:connection/0c9a8b7d-1e2f-4a3b-9c8d-7e6f5a4b3c2d",
 	"vpc.id":                   "vpc-0a1b2c3d", "vpc.subnetIds": "subnet-0a1b2c3d,subnet-0a1b2c3e",
+	"build.goProxy": "https://goproxy.example.internal", "build.pipIndexUrl": "https://pypi.example.internal/simple",
 	"prod.vpc.id": "vpc-0f0e0d0c", "prod.vpc.subnetIds": "subnet-0f0e0d0c,subnet-0f0e0d0d", "prod.vpc.securityGroupIds": "sg-0f0e0d0c",
 }
 
@@ -31,6 +32,12 @@ func TestTheDeployBuildPlacesEachStagesEndpointInItsVpc(t *testing.T) {
 	assert.NotContains(t, build, "STAGING_SECURITY_GROUP_IDS", "none given: the endpoint stack creates one")
 	assert.Equal(t, "vpc-0f0e0d0c", build["PROD_VPC_ID"])
 	assert.Equal(t, "sg-0f0e0d0c", build["PROD_SECURITY_GROUP_IDS"])
+	assert.Equal(t, "https://goproxy.example.internal", build["GOPROXY"], "the mirrors the builds download from")
+	assert.Equal(t, "https://pypi.example.internal/simple", build["PIP_INDEX_URL"])
+	gate := envVars(tpl.Named(t, "AWS::CodeBuild::Project", "Name", "sagemaker-abalone-p-abalonedemo1-testing").Properties)
+	assert.Equal(t, "https://goproxy.example.internal", gate["GOPROXY"])
+	modelBuild := envVars(tpl.Named(t, "AWS::CodeBuild::Project", "Name", "sagemaker-abalone-p-abalonedemo1-modelbuild").Properties)
+	assert.Equal(t, "https://pypi.example.internal/simple", modelBuild["PIP_INDEX_URL"])
 
 	bySid := map[string]testutil.Statement{}
 	for _, s := range tpl.RoleStatements(deploymentRole(t, tpl)) {
@@ -82,7 +89,7 @@ func TestEveryBuildAndFunctionRunsInTheVpc(t *testing.T) {
 func TestWithoutAVpcNothingIsPlaced(t *testing.T) {
 	tpl := defaultTemplate(t)
 	build := envVars(tpl.Named(t, "AWS::CodeBuild::Project", "Name", "sagemaker-abalone-p-abalonedemo1-modeldeploy").Properties)
-	for _, v := range []string{"STAGING_VPC_ID", "STAGING_SUBNET_IDS", "PROD_VPC_ID"} {
+	for _, v := range []string{"STAGING_VPC_ID", "STAGING_SUBNET_IDS", "PROD_VPC_ID", "GOPROXY", "PIP_INDEX_URL"} {
 		assert.NotContains(t, build, v)
 	}
 	for _, s := range tpl.AllStatements() {

@@ -224,6 +224,7 @@ func addProject(stack awscdk.Stack, props *ProjectStackProps) *ProjectStack {
 		TrainingInstanceType:   cfg.TrainingInstanceType,
 		LogRetention:           cfg.LogRetention(),
 		Network:                cfg.Network,
+		PipIndexURL:            cfg.PipIndexURL,
 	})
 	deployRepo, deploySeeding := newRepository(stack, "ModelDeployRepository", seedcode.ModelDeploy, cfg, cfg.ModelDeploy, bucket,
 		"ModelDeploy code of SageMaker project "+p.NameID()+": the endpoint stacks, their stage settings and the staging test gate")
@@ -244,6 +245,8 @@ func addProject(stack awscdk.Stack, props *ProjectStackProps) *ProjectStack {
 		StagingNetwork:       cfg.Staging.Network,
 		ProdNetwork:          cfg.Prod.Network,
 		BuildNetwork:         cfg.Network,
+		GoProxy:              cfg.GoProxy,
+		PipIndexURL:          cfg.PipIndexURL,
 		BootstrapQualifier:   cfg.BootstrapQualifier,
 		PermissionsBoundary:  props.PermissionsBoundary,
 	})

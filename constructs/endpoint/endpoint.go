@@ -217,9 +217,11 @@ func newModel(c constructs.Construct, p EndpointProps, role awsiam.Role) (awssag
 		model.Node().AddDependency(policy)
 	}
 	if !p.Network.IsSet() {
+		// Outside a VPC (EndpointProps.Network, keys vpc.*); the reason's words are the
+		// ones templates had before the VPC keys, which leave them unchanged.
 		nag.Suppress(model, nag.Rule{
 			ID:     "AwsSolutions-SM1",
-			Reason: "No VPC is configured (EndpointProps.Network, keys vpc.*): SageMaker hosts the model container in its managed network, and the model reads only the project's bucket.",
+			Reason: "The project creates no VPC: SageMaker hosts the model container in its managed network, and the model reads only the project's bucket.",
 		})
 	}
 	return model, groups

@@ -5,6 +5,7 @@
 package modelbuild
 
 import (
+	"fmt"
 	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
@@ -62,6 +63,9 @@ type ModelBuildProps struct {
 	// route to PyPI (or the mirror the buildspec names). Default: none, AWS-managed
 	// networking.
 	Network network.Placement
+	// PipIndexURL is the Python package index the build installs from (PIP_INDEX_URL),
+	// for subnets without a route to PyPI. Default: PyPI.
+	PipIndexURL string
 }
 
 // ModelBuild is the SageMaker pipeline role, the build project and the CodePipeline of
@@ -109,6 +113,11 @@ func withDefaults(props *ModelBuildProps) *ModelBuildProps {
 	if err := p.Network.Check(); err != nil {
 		panic("ModelBuildProps.Network: " + err.Error())
 	}
+	if p.PipIndexURL != "" {
+		if err := network.CheckPackageIndex(p.PipIndexURL); err != nil {
+			panic(fmt.Sprintf("ModelBuildProps.PipIndexURL %q %v", p.PipIndexURL, err))
+		}
+	}
 	return &p
 }
 
@@ -146,6 +155,9 @@ func newBuildProject(c constructs.Construct, props *ModelBuildProps, pipelineRol
 		"AWS_REGION":                  awscdk.Aws_REGION(),
 		"PROCESSING_INSTANCE_TYPE":    jsii.String(props.ProcessingInstanceType),
 		"TRAINING_INSTANCE_TYPE":      jsii.String(props.TrainingInstanceType),
+	}
+	if props.PipIndexURL != "" {
+		env[network.EnvPipIndexURL] = jsii.String(props.PipIndexURL)
 	}
 	if props.Network.IsSet() {
 		env[EnvSubnetIDs] = jsii.String(strings.Join(props.Network.SubnetIDs, ","))

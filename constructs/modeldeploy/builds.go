@@ -60,7 +60,7 @@ func newBuildProject(c constructs.Construct, s *settings) awscodebuild.PipelineP
 		LogRetention:  s.LogRetention,
 		BuildSpec:     awscodebuild.BuildSpec_FromSourceFilename(jsii.String(deploybuild.BuildSpecFile)),
 		CacheLocation: goCache(s.Artifacts, name),
-		Environment:   withGoCache(env.Variables()),
+		Environment:   withGoCache(s.withRegistries(env.Variables())),
 		Network:       s.BuildNetwork, SecurityGroupIDs: s.buildGroups,
 	})
 	s.Registry.GrantRead(build)
@@ -143,7 +143,7 @@ func newTestProject(c constructs.Construct, s *settings) awscodebuild.PipelinePr
 		LogRetention:  s.LogRetention,
 		BuildSpec:     awscodebuild.BuildSpec_FromSourceFilename(jsii.String(deploybuild.TestBuildSpecFile)),
 		CacheLocation: goCache(s.Artifacts, name),
-		Environment:   withGoCache(gate.Variables()),
+		Environment:   withGoCache(s.withRegistries(gate.Variables())),
 		Network:       s.BuildNetwork, SecurityGroupIDs: s.buildGroups,
 	})
 	s.Artifacts.GrantReadWrite(test, cachePrefix(name))
@@ -158,6 +158,17 @@ func goCache(a artifacts.IArtifactStore, buildProject string) *string {
 
 // cachePrefix is where a build project's cache lives in the artifact bucket.
 func cachePrefix(buildProject string) string { return "codebuild-cache/" + buildProject + "/" }
+
+// withRegistries is env with the mirrors the builds download from, when set.
+func (s *settings) withRegistries(env map[string]string) map[string]string {
+	if s.GoProxy != "" {
+		env[network.EnvGoProxy] = s.GoProxy
+	}
+	if s.PipIndexURL != "" {
+		env[network.EnvPipIndexURL] = s.PipIndexURL
+	}
+	return env
+}
 
 // withGoCache is env, as the build's variables, with Go pointed at its caches.
 func withGoCache(env map[string]string) map[string]*string {

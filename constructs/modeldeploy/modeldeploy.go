@@ -82,6 +82,10 @@ type ModelDeployProps struct {
 	// subnets need a route to the Go module proxy (or the mirror the buildspec names).
 	// Default: none, AWS-managed networking.
 	BuildNetwork network.Placement
+	// GoProxy and PipIndexURL are the Go module proxy (GOPROXY's syntax) and Python
+	// package index the build and the test gate download from, for subnets without a
+	// route to the public ones. Default: the public ones.
+	GoProxy, PipIndexURL string
 	// BootstrapQualifier is the CDK bootstrap qualifier of the stage accounts. Default:
 	// the CDK's, deploybuild.DefaultBootstrapQualifier.
 	BootstrapQualifier string
@@ -174,6 +178,16 @@ func newSettings(props *ModelDeployProps) *settings {
 	}
 	if err := s.BuildNetwork.Check(); err != nil {
 		panic("ModelDeployProps.BuildNetwork: " + err.Error())
+	}
+	if s.GoProxy != "" {
+		if err := network.CheckGoProxy(s.GoProxy); err != nil {
+			panic(fmt.Sprintf("ModelDeployProps.GoProxy %q %v", s.GoProxy, err))
+		}
+	}
+	if s.PipIndexURL != "" {
+		if err := network.CheckPackageIndex(s.PipIndexURL); err != nil {
+			panic(fmt.Sprintf("ModelDeployProps.PipIndexURL %q %v", s.PipIndexURL, err))
+		}
 	}
 	if s.LogRetention == "" {
 		s.LogRetention = awslogs.RetentionDays_THREE_MONTHS

@@ -14,6 +14,7 @@ import (
 
 	"github.com/sagemaker-mlops-cdk/mlops/constructs/artifacts"
 	"github.com/sagemaker-mlops-cdk/mlops/constructs/modeldeploy"
+	"github.com/sagemaker-mlops-cdk/mlops/constructs/network"
 	"github.com/sagemaker-mlops-cdk/mlops/constructs/project"
 	"github.com/sagemaker-mlops-cdk/mlops/constructs/registry"
 	"github.com/sagemaker-mlops-cdk/mlops/constructs/source"
@@ -143,6 +144,11 @@ func TestBadPropsPanicWithWhatIsAllowed(t *testing.T) {
 			"ModelDeployProps.TestInvocations 1001 is invalid: must be between 20 and 1000: the p95 latency needs at least 20 calls"},
 		"a budget beyond the invocation timeout": {func(p *modeldeploy.ModelDeployProps) { p.TestP95LatencyMs = 60001 }, nil,
 			"ModelDeployProps.TestP95LatencyMs 60001 is invalid: must be between 1 and 60000 milliseconds"},
+		"a proxy over plain HTTP": {func(p *modeldeploy.ModelDeployProps) { p.GoProxy = "http://goproxy.internal" }, nil,
+			`ModelDeployProps.GoProxy "http://goproxy.internal" "http://goproxy.internal" must be the https:// URL of a Go module proxy, or direct (GOPROXY's syntax: entries separated by commas or pipes)`},
+		"builds in one subnet": {func(p *modeldeploy.ModelDeployProps) {
+			p.BuildNetwork = network.Placement{VpcID: "vpc-0a1b2c3d", SubnetIDs: []string{"subnet-0a1b2c3d"}}
+		}, nil, `ModelDeployProps.BuildNetwork: network.Placement: SubnetIDs "subnet-0a1b2c3d" must be 2 to 16 different subnets, in different Availability Zones (SageMaker recommends endpoints in two or more), separated by commas`},
 		"a stage elsewhere from an environment-agnostic stack": {func(p *modeldeploy.ModelDeployProps) { p.Prod = project.Target{Account: "333333333333"} }, agnostic,
 			"ModelDeployProps.Prod deploys to account 333333333333 region : a stage in another account or region needs the pipeline's stack to have an explicit account and region (StackProps.Env)"},
 		"a stage elsewhere without access logs for the pipeline's bucket": {func(p *modeldeploy.ModelDeployProps) { p.Prod = project.Target{Account: "333333333333"} }, nil,

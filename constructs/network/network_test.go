@@ -33,3 +33,12 @@ func TestASecurityGroupNeedsAVpc(t *testing.T) {
 		network.NewSecurityGroup(nil, "SecurityGroup", &network.SecurityGroupProps{VpcID: "subnet-0a1b2c3d", Description: "d"})
 	})
 }
+
+func TestTheRegistryRules(t *testing.T) {
+	assert.NoError(t, network.CheckPackageIndex("https://team-111111111111.d.codeartifact.eu-west-1.amazonaws.com/pypi/pypi-store/simple/"))
+	assert.EqualError(t, network.CheckPackageIndex("http://pypi.internal/simple"), "must be the https:// URL of a Python package index (pip's --index-url), e.g. a CodeArtifact repository's")
+	assert.NoError(t, network.CheckGoProxy("https://goproxy.internal,direct"))
+	assert.NoError(t, network.CheckGoProxy("https://a.internal|https://b.internal"))
+	assert.EqualError(t, network.CheckGoProxy("https://goproxy.internal,off"), `"off" must be the https:// URL of a Go module proxy, or direct (GOPROXY's syntax: entries separated by commas or pipes)`)
+	assert.EqualError(t, network.CheckGoProxy(" "), "must name a Go module proxy")
+}
