@@ -16,7 +16,6 @@ import (
 // they serve properties the templates do not set. The launch role does not have them.
 var notNeeded = map[string]map[string]string{
 	"*": {
-		"ec2:":               "no resource of a project runs in a VPC",
 		"elasticfilesystem:": "no function mounts a file system", "s3files:": "no function mounts a file system",
 		"s3tables:": "no bucket has metadata tables", "firehose:": "no log group delivers to Firehose",
 		"s3:REST.PUT.OBJECT": "not an IAM action",
@@ -38,6 +37,10 @@ var notNeeded = map[string]map[string]string{
 		"s3:PutBucketAcl": "ACLs are disabled (bucket owner enforced) or CDK grants log delivery by bucket policy", "s3:PutObjectAcl": "ACLs are disabled",
 		"s3:PutBucketAbac": "no attribute-based access control of the bucket",
 		"s3:DeleteObject":  "the launch role never deletes data: emptying a bucket (removalPolicy destroy) is the auto-delete function's, with its own role",
+	},
+	"AWS::EC2::SecurityGroup": {
+		"ec2:AuthorizeSecurityGroupIngress": "no group has an inbound rule", "ec2:RevokeSecurityGroupIngress": "no inbound rule",
+		"ec2:UpdateSecurityGroupRuleDescriptionsIngress": "no inbound rule",
 	},
 	"AWS::CodeCommit::Repository": {
 		"codecommit:ListRepositories":              "only Cloud Control's list handler lists repositories",
@@ -267,6 +270,9 @@ func resourceArns(tpl testutil.Template, fill func(string) string) map[string]st
 				return "arn:aws:sagemaker:" + region + ":" + account + ":model-package-group/" + strings.ToLower(name("ModelPackageGroupName"))
 			},
 			"AWS::SNS::Topic": func() string { return "arn:aws:sns:" + region + ":" + account + ":" + name("TopicName") },
+			"AWS::EC2::SecurityGroup": func() string {
+				return "arn:aws:ec2:" + region + ":" + account + ":security-group/sg-0b1c2d3e4f5061728"
+			},
 			"AWS::CodeStarNotifications::NotificationRule": func() string {
 				return "arn:aws:codestar-notifications:" + region + ":" + account + ":notificationrule/0123456789abcdef0123456789abcdef01234567"
 			},
@@ -363,6 +369,9 @@ func keyContext(tpl testutil.Template, key string, lookup func(any) string) map[
 	return context
 }
 
+// studioInVpc publishes the templates for projects that run in a VPC of the account.
+var studioInVpc = map[string]any{"vpc.id": "vpc-0a1b2c3d", "vpc.subnetIds": "subnet-0a1b2c3d,subnet-0a1b2c3e"}
+
 // The launch role lets CloudFormation make every call it makes to create, update,
 // read and delete every resource of both templates, for a project whose name has
 // capitals; the actions it leaves out are notNeeded's, each with its reason.
@@ -370,7 +379,15 @@ func TestTheLaunchRoleCanCreateUpdateAndDeleteEveryResourceOfTheTemplates(t *tes
 	statements, _ := launchRole(t)
 	schemas := testutil.ResourceSchemas(t)
 	fill := testutil.Filler(sampleProject)
+	templates := map[string]testutil.Template{}
 	for name, tpl := range studioTemplates(t, nil).templates {
+		templates[name] = tpl
+	}
+	// The same templates published by a platform whose projects run in its VPC.
+	for name, tpl := range studioTemplates(t, studioInVpc).templates {
+		templates[name+" in a VPC"] = tpl
+	}
+	for name, tpl := range templates {
 		reqs := requests(t, tpl, schemas)
 		assert.Greater(t, len(reqs), 300, name)
 		for _, r := range reqs {
@@ -410,6 +427,9 @@ func TestTheLaunchRoleCannotEscapeTheProjects(t *testing.T) {
 		{"sagemaker:DeleteModelPackageGroup", "arn:aws:sagemaker:eu-west-1:111111111111:model-package-group/payments", nil},
 		{"cloudformation:UpdateStack", "arn:aws:cloudformation:eu-west-1:111111111111:stack/payments/1", nil},
 		{"iam:CreateUser", "arn:aws:iam::111111111111:user/x", nil},
+		{"ec2:DeleteSecurityGroup", "arn:aws:ec2:eu-west-1:111111111111:security-group/sg-0123456789abcdef0", map[string]string{"aws:ResourceTag/team": "payments"}},
+		{"ec2:CreateTags", "arn:aws:ec2:eu-west-1:111111111111:security-group/sg-0123456789abcdef0", map[string]string{"aws:ResourceTag/team": "payments"}},
+		{"ec2:AuthorizeSecurityGroupIngress", "arn:aws:ec2:eu-west-1:111111111111:security-group/sg-0123456789abcdef0", map[string]string{"aws:ResourceTag/sagemaker:project-id": "p-0a1b2c3d4e5f"}},
 	} {
 		assert.False(t, testutil.Allows(statements, fill, denied.action, denied.resource, denied.context), "the launch role may %s on %s (%v)", denied.action, denied.resource, denied.context)
 	}

@@ -59,6 +59,8 @@ var configurations = map[string]map[string]any{
 		"vpc.id": "vpc-0a1b2c3d4e5f67890", "vpc.subnetIds": "subnet-0a1b2c3d4e5f67890,subnet-1a2b3c4d5e6f78901",
 		"prod.vpc.id": "vpc-0f0e0d0c", "prod.vpc.subnetIds": "subnet-0f0e0d0c,subnet-0f0e0d0d", "prod.vpc.securityGroupIds": "sg-0f0e0d0c",
 	},
+	// The Studio templates of a platform whose projects run in its VPC.
+	"vpcstudio": {"vpc.id": "vpc-0a1b2c3d", "vpc.subnetIds": "subnet-0a1b2c3d,subnet-0a1b2c3e", "vpc.securityGroupIds": "sg-0a1b2c3d"},
 	// A sandbox whose ModelBuild code is on GitHub and ModelDeploy code in CodeCommit.
 	"sandbox": {
 		"projectName": "Sandbox-Churn", "projectId": "p-sandbox01", "removalPolicy": "destroy",

@@ -34,6 +34,18 @@ func BoundaryPermissions(scope constructs.IConstruct, boundary *string) []Permis
 			Resources: []*string{jsii.String("*")},
 		},
 		{
+			Sid:    "ProjectNetworkInterfaces",
+			Reason: "A project in a VPC: the network interfaces of its builds, functions, jobs and endpoints, and the endpoints' security groups the deployment role creates; each role's own policy scopes them to the project's subnets and groups.",
+			Actions: []string{
+				"ec2:CreateNetworkInterface", "ec2:CreateNetworkInterfacePermission", "ec2:DeleteNetworkInterface", "ec2:DeleteNetworkInterfacePermission",
+				"ec2:AssignPrivateIpAddresses", "ec2:UnassignPrivateIpAddresses",
+				"ec2:DescribeNetworkInterfaces", "ec2:DescribeVpcs", "ec2:DescribeDhcpOptions", "ec2:DescribeSubnets", "ec2:DescribeSecurityGroups",
+				"ec2:CreateSecurityGroup", "ec2:AuthorizeSecurityGroupEgress", "ec2:RevokeSecurityGroupEgress", "ec2:DeleteSecurityGroup",
+				"ec2:CreateTags", "ec2:DeleteTags",
+			},
+			Resources: []*string{jsii.String("*")},
+		},
+		{
 			Sid:       "PassProjectRoles",
 			Reason:    "A project passes its own roles only: the pipeline's roles to its jobs, builds and CloudFormation actions, the model roles to SageMaker.",
 			Actions:   []string{"iam:PassRole", "iam:GetRole"},

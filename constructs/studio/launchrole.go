@@ -254,6 +254,35 @@ func LaunchPermissions(scope constructs.IConstruct, boundary *string) []Permissi
 			Resources: []*string{jsii.String("*")},
 		},
 		{
+			Sid:       "CreateProjectSecurityGroups",
+			Reason:    "The security groups of the builds, functions and jobs of a project in a VPC (keys vpc.*): a new group has no id to scope by.",
+			Actions:   []string{"ec2:CreateSecurityGroup"},
+			Resources: []*string{arn("ec2", "vpc/*", slash), arn("ec2", "security-group/*", slash)},
+		},
+		{
+			Sid:        "TagNewProjectSecurityGroups",
+			Reason:     "Tag a security group as it is created, with the project's tags, and no group that exists.",
+			Actions:    []string{"ec2:CreateTags"},
+			Resources:  []*string{arn("ec2", "security-group/*", slash)},
+			Conditions: map[string]any{"StringEquals": map[string]any{"ec2:CreateAction": "CreateSecurityGroup"}},
+		},
+		{
+			Sid:    "ManageProjectSecurityGroups",
+			Reason: "Set the outbound rule of, retag and delete the security groups tagged with a project id.",
+			Actions: []string{
+				"ec2:AuthorizeSecurityGroupEgress", "ec2:RevokeSecurityGroupEgress", "ec2:UpdateSecurityGroupRuleDescriptionsEgress",
+				"ec2:DeleteSecurityGroup", "ec2:CreateTags", "ec2:DeleteTags",
+			},
+			Resources:  []*string{arn("ec2", "security-group/*", slash)},
+			Conditions: taggedKeys,
+		},
+		{
+			Sid:       "DescribeNetworks",
+			Reason:    "Read back the security groups, and let CodeBuild and Lambda check the subnets and groups of projects and functions in a VPC; EC2's Describe actions support no resource-level permissions.",
+			Actions:   []string{"ec2:DescribeSecurityGroups", "ec2:DescribeSubnets", "ec2:DescribeVpcs", "ec2:DescribeNetworkInterfaces", "ec2:DescribeInstances"},
+			Resources: []*string{jsii.String("*")},
+		},
+		{
 			Sid:    "ProjectModelGroups",
 			Reason: "The model package group <name>-<id> and, with stage accounts, its resource policy.",
 			Actions: []string{

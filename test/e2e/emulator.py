@@ -31,7 +31,7 @@ import re
 import socket
 import sys
 from pathlib import Path
-from typing import Any, Dict
+from typing import Any, Dict, Optional
 
 import boto3
 import yaml
@@ -167,11 +167,18 @@ class CodeBuildProject(_Resource, CloudFormationModel):
             {"type": p.get("Artifacts", {}).get("Type", "NO_ARTIFACTS")},
             {"type": env.get("Type"), "image": env.get("Image"), "computeType": env.get("ComputeType"),
              "environmentVariables": [{"name": v["Name"], "value": str(v["Value"]), "type": v.get("Type", "PLAINTEXT")} for v in env.get("EnvironmentVariables", [])]},
-            p.get("ServiceRole"), _tags(p), None, p.get("TimeoutInMinutes"), None, None, None, None,
+            p.get("ServiceRole"), _tags(p), None, p.get("TimeoutInMinutes"), None, None, None, _vpc_config(p.get("VpcConfig")),
         )
 
     def delete(self):
         self.backend().delete_project(self.name)
+
+
+def _vpc_config(cfn: Optional[Dict[str, Any]]) -> Optional[Dict[str, Any]]:
+    """A build project's VpcConfig as CodeBuild's API (and moto) spell it."""
+    if not cfn:
+        return None
+    return {"vpcId": cfn["VpcId"], "subnets": cfn["Subnets"], "securityGroupIds": cfn["SecurityGroupIds"]}
 
 
 class CloudWatchAlarm(_Resource, CloudFormationModel):

@@ -145,9 +145,11 @@ class Project:
         self.stack = "sagemaker-{}-project".format(self.group)
         self.cdk_out = r.workdir / ("cdk.out-" + project_id)
 
-    def deploy(self) -> dict:
-        """cdk deploy of the project stack; returns its template."""
-        self.r.run([CDK, "deploy", "Project", "--require-approval", "never", "--output", self.cdk_out, "-c", "projectId=" + self.id])
+    def deploy(self, context: dict | None = None) -> dict:
+        """cdk deploy of the project stack, with context's keys on top of cdk.json's;
+        returns its template."""
+        extra = [a for k, v in (context or {}).items() for a in ("-c", "{}={}".format(k, v))]
+        self.r.run([CDK, "deploy", "Project", "--require-approval", "never", "--output", self.cdk_out, "-c", "projectId=" + self.id, *extra])
         self.template = json.loads((self.cdk_out / "Project.template.json").read_text())
         self.actions = deploy_actions(self.template)
         self.seed = seed_asset(self.template, self.cdk_out, "sagemaker-{}-modeldeploy".format(self.group))
