@@ -1,8 +1,11 @@
-// Package network places SageMaker endpoints and jobs in a VPC of your own: the
-// subnets and security groups they run in (Placement), the security group created for
-// them when none is given (NewSecurityGroup), and the EC2 network-interface
-// permissions their role needs there, scoped to those subnets and security groups
-// (GrantNetworkInterfaces).
+// Package network places a project's SageMaker endpoints and jobs, builds and
+// functions in a VPC of your own: the subnets and security groups they run in
+// (Placement), the security group created for them when none is given
+// (NewSecurityGroup), the EC2 network-interface permissions their roles need there
+// (GrantNetworkInterfaces for SageMaker, scoped to those subnets and security groups;
+// NewServicePolicy for CodeBuild and Lambda, as they document it), the VPC endpoints
+// the subnets need (Endpoints), and the package mirrors the builds may use instead of
+// the public registries (EnvGoProxy, EnvPipIndexURL).
 package network
 
 import (

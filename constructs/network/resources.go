@@ -20,9 +20,9 @@ type SecurityGroupProps struct {
 	Description string
 }
 
-// NewSecurityGroup creates a security group for SageMaker resources that take no
-// connection and only call AWS APIs: no inbound rule, outbound HTTPS only (to the
-// VPC's interface endpoints and, through its gateway endpoint, S3).
+// NewSecurityGroup creates a security group for resources that take no connection and
+// only call HTTPS APIs: no inbound rule, outbound HTTPS only (to the VPC's interface
+// endpoints, S3 through its gateway endpoint, and the package registries or mirrors).
 func NewSecurityGroup(scope constructs.Construct, id string, props *SecurityGroupProps) awsec2.CfnSecurityGroup {
 	if err := CheckVpcID(props.VpcID); err != nil {
 		panic(fmt.Sprintf("network.NewSecurityGroup: VpcID %q %v", props.VpcID, err))
