@@ -122,6 +122,7 @@ func NewStudioTemplates(scope constructs.Construct, id string, props *StudioTemp
 		NoncurrentVersionExpiration: awscdk.Duration_Days(jsii.Number(float64(cfg.NoncurrentVersionExpirationDays))),
 		LogRetention:                cfg.LogRetention(),
 		DomainID:                    cfg.Studio.DomainID,
+		Networked:                   cfg.Network.IsSet(),
 	})
 	output := func(id, description string, value *string) {
 		awscdk.NewCfnOutput(stack, jsii.String(id), &awscdk.CfnOutputProps{Description: jsii.String(description), Value: value})

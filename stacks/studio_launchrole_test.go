@@ -91,9 +91,9 @@ var roleServices = map[string]string{
 }
 
 // launchRole is the launch role's statements, and the boundary's ARN, of the
-// publishing stack.
-func launchRole(t *testing.T) ([]testutil.Statement, string) {
-	pub := studioTemplates(t, nil).publisher
+// publishing stack of the configuration context.
+func launchRole(t *testing.T, context map[string]any) ([]testutil.Statement, string) {
+	pub := studioTemplates(t, context).publisher
 	role := pub.Named(t, "AWS::IAM::Role", "RoleName", "sagemaker-mlops-projects-launch-${AWS::Region}")
 	trust := pub.Resource(t, role.LogicalID).Properties["AssumeRolePolicyDocument"].(map[string]any)["Statement"].([]any)
 	require.Len(t, trust, 1)
@@ -119,7 +119,7 @@ type request struct {
 // update, read and delete the resources of tpl, for the sample project: each handler
 // permission of each resource's type, on that resource (or the role it passes, or the
 // object it reads), with the condition keys IAM would see.
-func requests(t *testing.T, tpl testutil.Template, schemas map[string]testutil.ResourceSchema) []request {
+func requests(t *testing.T, tpl testutil.Template, schemas map[string]testutil.ResourceSchema, inVpc bool) []request {
 	fill := testutil.Filler(sampleProject)
 	arns := resourceArns(tpl, fill)
 	values := map[string]string{}
@@ -158,7 +158,8 @@ func requests(t *testing.T, tpl testutil.Template, schemas map[string]testutil.R
 			}
 		}
 		for _, action := range unique(actions) {
-			if reason := excluded(typ, action); reason != "" {
+			if reason := excluded(typ, action); reason != "" || (!inVpc && strings.HasPrefix(action, "ec2:")) {
+				// Outside a VPC, no resource of a project needs EC2.
 				continue
 			}
 			switch {
@@ -376,22 +377,25 @@ var studioInVpc = map[string]any{"vpc.id": "vpc-0a1b2c3d", "vpc.subnetIds": "sub
 // read and delete every resource of both templates, for a project whose name has
 // capitals; the actions it leaves out are notNeeded's, each with its reason.
 func TestTheLaunchRoleCanCreateUpdateAndDeleteEveryResourceOfTheTemplates(t *testing.T) {
-	statements, _ := launchRole(t)
 	schemas := testutil.ResourceSchemas(t)
 	fill := testutil.Filler(sampleProject)
-	templates := map[string]testutil.Template{}
-	for name, tpl := range studioTemplates(t, nil).templates {
-		templates[name] = tpl
-	}
-	// The same templates published by a platform whose projects run in its VPC.
-	for name, tpl := range studioTemplates(t, studioInVpc).templates {
-		templates[name+" in a VPC"] = tpl
-	}
-	for name, tpl := range templates {
-		reqs := requests(t, tpl, schemas)
-		assert.Greater(t, len(reqs), 300, name)
-		for _, r := range reqs {
-			assert.True(t, testutil.Allows(statements, fill, r.action, r.resource, r.context), "%s: the launch role cannot %s on %s (%v)", name, r.action, r.resource, r.context)
+	// The templates as published, and as a platform whose projects run in its VPC
+	// publishes them, each with its own launch role.
+	for suffix, context := range map[string]map[string]any{"": nil, " in a VPC": studioInVpc} {
+		statements, _ := launchRole(t, context)
+		if context == nil {
+			for _, s := range statements {
+				for _, a := range s.Actions {
+					assert.False(t, strings.HasPrefix(a, "ec2:"), "%s: templates that place no project in a VPC need no %s", s.Sid, a)
+				}
+			}
+		}
+		for name, tpl := range studioTemplates(t, context).templates {
+			reqs := requests(t, tpl, schemas, context != nil)
+			assert.Greater(t, len(reqs), 300, name+suffix)
+			for _, r := range reqs {
+				assert.True(t, testutil.Allows(statements, fill, r.action, r.resource, r.context), "%s: the launch role cannot %s on %s (%v)", name+suffix, r.action, r.resource, r.context)
+			}
 		}
 	}
 }
@@ -400,7 +404,7 @@ func TestTheLaunchRoleCanCreateUpdateAndDeleteEveryResourceOfTheTemplates(t *tes
 // outside the projects' names and path, create a role without the boundary or lift
 // it, pass another role, or read unpublished objects.
 func TestTheLaunchRoleCannotEscapeTheProjects(t *testing.T) {
-	statements, boundary := launchRole(t)
+	statements, boundary := launchRole(t, studioInVpc)
 	fill := testutil.Filler(sampleProject)
 	projectRole := "arn:aws:iam::111111111111:role/sagemaker-projects/p-0a1b2c3d4e5f/SP-x-Role-1"
 	for _, denied := range []request{

@@ -43,7 +43,7 @@ func TestReadmeExplainsEveryStatementOfTheLaunchRole(t *testing.T) {
 	data, err := os.ReadFile(filepath.Join(testutil.RepoRoot(), "README.md"))
 	require.NoError(t, err)
 	stack := awscdk.NewStack(testutil.NewApp(t, "", nil), jsii.String("Readme"), nil)
-	for _, p := range studio.LaunchPermissions(stack, jsii.String("arn:aws:iam::111111111111:policy/boundary")) {
+	for _, p := range studio.LaunchPermissions(stack, jsii.String("arn:aws:iam::111111111111:policy/boundary"), true) {
 		assert.Contains(t, string(data), "`"+p.Sid+"`", "README.md's launch role table does not explain %s", p.Sid)
 		assert.NotEmpty(t, p.Reason, p.Sid)
 	}

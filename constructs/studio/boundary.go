@@ -11,8 +11,9 @@ import (
 // deployment role creates must carry too: the most any of them may do, whatever its
 // own policy says. A role's own policy grants far less (the Go tests check each of
 // them); the boundary's job is that no project role can manage IAM beyond the
-// project's own roles, nor leave the boundary.
-func BoundaryPermissions(scope constructs.IConstruct, boundary *string) []Permission {
+// project's own roles, nor leave the boundary. For networked templates (projects in a
+// VPC) it also admits the network interfaces and security groups of the projects.
+func BoundaryPermissions(scope constructs.IConstruct, boundary *string, networked bool) []Permission {
 	stack := awscdk.Stack_Of(scope)
 	role := func(pattern string) *string {
 		return stack.FormatArn(&awscdk.ArnComponents{Service: jsii.String("iam"), Region: jsii.String(""), Resource: jsii.String("role"), ResourceName: jsii.String(pattern)})
@@ -21,7 +22,7 @@ func BoundaryPermissions(scope constructs.IConstruct, boundary *string) []Permis
 	// /sagemaker-project-<id>/.
 	projectRoles := role(rolePathPrefix[1:] + "p-*")
 	modelRoles := role("sagemaker-project-p-*")
-	return []Permission{
+	permissions := []Permission{
 		{
 			Sid:    "ProjectServices",
 			Reason: "What the project's pipelines, builds, jobs, endpoints and custom resources use: SageMaker, S3, KMS, logs and metrics, CodeBuild, CodePipeline, CodeCommit and connections, EventBridge, Step Functions, the CloudFormation stacks of the endpoints, endpoint autoscaling, built-in images, the roles of pipeline actions and stage accounts, and publishing to the project's notification topic.",
@@ -30,18 +31,6 @@ func BoundaryPermissions(scope constructs.IConstruct, boundary *string) []Permis
 				"codestar-connections:UseConnection", "codeconnections:UseConnection", "events:*", "states:*", "lambda:InvokeFunction",
 				"cloudformation:*", "application-autoscaling:*", "sts:AssumeRole", "sns:Publish",
 				"ecr:GetAuthorizationToken", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability",
-			},
-			Resources: []*string{jsii.String("*")},
-		},
-		{
-			Sid:    "ProjectNetworkInterfaces",
-			Reason: "A project in a VPC: the network interfaces of its builds, functions, jobs and endpoints, and the endpoints' security groups the deployment role creates; each role's own policy scopes them to the project's subnets and groups.",
-			Actions: []string{
-				"ec2:CreateNetworkInterface", "ec2:CreateNetworkInterfacePermission", "ec2:DeleteNetworkInterface", "ec2:DeleteNetworkInterfacePermission",
-				"ec2:AssignPrivateIpAddresses", "ec2:UnassignPrivateIpAddresses",
-				"ec2:DescribeNetworkInterfaces", "ec2:DescribeVpcs", "ec2:DescribeDhcpOptions", "ec2:DescribeSubnets", "ec2:DescribeSecurityGroups",
-				"ec2:CreateSecurityGroup", "ec2:AuthorizeSecurityGroupEgress", "ec2:RevokeSecurityGroupEgress", "ec2:DeleteSecurityGroup",
-				"ec2:CreateTags", "ec2:DeleteTags",
 			},
 			Resources: []*string{jsii.String("*")},
 		},
@@ -74,6 +63,28 @@ func BoundaryPermissions(scope constructs.IConstruct, boundary *string) []Permis
 			Resources:  []*string{role("aws-service-role/sagemaker.application-autoscaling.amazonaws.com/AWSServiceRoleForApplicationAutoScaling_SageMakerEndpoint")},
 			Conditions: map[string]any{"StringLike": map[string]any{"iam:AWSServiceName": "sagemaker.application-autoscaling.amazonaws.com"}},
 		},
+	}
+	if networked {
+		permissions = append(permissions, networkBoundary())
+	}
+	return permissions
+}
+
+// networkBoundary admits the network interfaces of a project in a VPC (each role's
+// own policy scopes them to the project's subnets and groups), and the endpoints'
+// security groups the deployment role creates.
+func networkBoundary() Permission {
+	return Permission{
+		Sid:    "ProjectNetworkInterfaces",
+		Reason: "A project in a VPC: the network interfaces of its builds, functions, jobs and endpoints, and the endpoints' security groups the deployment role creates; each role's own policy scopes them to the project's subnets and groups.",
+		Actions: []string{
+			"ec2:CreateNetworkInterface", "ec2:CreateNetworkInterfacePermission", "ec2:DeleteNetworkInterface", "ec2:DeleteNetworkInterfacePermission",
+			"ec2:AssignPrivateIpAddresses", "ec2:UnassignPrivateIpAddresses",
+			"ec2:DescribeNetworkInterfaces", "ec2:DescribeVpcs", "ec2:DescribeDhcpOptions", "ec2:DescribeSubnets", "ec2:DescribeSecurityGroups",
+			"ec2:CreateSecurityGroup", "ec2:AuthorizeSecurityGroupEgress", "ec2:RevokeSecurityGroupEgress", "ec2:DeleteSecurityGroup",
+			"ec2:CreateTags", "ec2:DeleteTags",
+		},
+		Resources: []*string{jsii.String("*")},
 	}
 }
 

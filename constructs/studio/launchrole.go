@@ -45,8 +45,9 @@ const (
 
 // LaunchPermissions are the launch role's statements for templates published in
 // scope's account and region; boundary is the ARN every role a project creates must
-// carry as its permissions boundary.
-func LaunchPermissions(scope constructs.IConstruct, boundary *string) []Permission {
+// carry as its permissions boundary; networked templates place projects in a VPC,
+// whose security groups the role then manages (NetworkLaunchPermissions).
+func LaunchPermissions(scope constructs.IConstruct, boundary *string, networked bool) []Permission {
 	stack := awscdk.Stack_Of(scope)
 	// arn formats an ARN in the stack's partition, region and account; S3 ARNs have
 	// neither region nor account, IAM ARNs no region.
@@ -65,7 +66,7 @@ func LaunchPermissions(scope constructs.IConstruct, boundary *string) []Permissi
 	withBoundary := map[string]any{"StringEquals": map[string]any{"iam:PermissionsBoundary": boundary}}
 	taggedKeys := map[string]any{"StringLike": map[string]any{"aws:ResourceTag/sagemaker:project-id": "p-*"}}
 	bucketName := awscdk.Fn_Sub(jsii.String(TemplatesBucketName), nil)
-	return []Permission{
+	permissions := []Permission{
 		{
 			Sid:       "ReadPublishedAssets",
 			Reason:    "CloudFormation reads the seed code of CodeCommit repositories and the code of Lambda functions from the published assets, with the launch role's credentials.",
@@ -254,35 +255,6 @@ func LaunchPermissions(scope constructs.IConstruct, boundary *string) []Permissi
 			Resources: []*string{jsii.String("*")},
 		},
 		{
-			Sid:       "CreateProjectSecurityGroups",
-			Reason:    "The security groups of the builds, functions and jobs of a project in a VPC (keys vpc.*): a new group has no id to scope by.",
-			Actions:   []string{"ec2:CreateSecurityGroup"},
-			Resources: []*string{arn("ec2", "vpc/*", slash), arn("ec2", "security-group/*", slash)},
-		},
-		{
-			Sid:        "TagNewProjectSecurityGroups",
-			Reason:     "Tag a security group as it is created, with the project's tags, and no group that exists.",
-			Actions:    []string{"ec2:CreateTags"},
-			Resources:  []*string{arn("ec2", "security-group/*", slash)},
-			Conditions: map[string]any{"StringEquals": map[string]any{"ec2:CreateAction": "CreateSecurityGroup"}},
-		},
-		{
-			Sid:    "ManageProjectSecurityGroups",
-			Reason: "Set the outbound rule of, retag and delete the security groups tagged with a project id.",
-			Actions: []string{
-				"ec2:AuthorizeSecurityGroupEgress", "ec2:RevokeSecurityGroupEgress", "ec2:UpdateSecurityGroupRuleDescriptionsEgress",
-				"ec2:DeleteSecurityGroup", "ec2:CreateTags", "ec2:DeleteTags",
-			},
-			Resources:  []*string{arn("ec2", "security-group/*", slash)},
-			Conditions: taggedKeys,
-		},
-		{
-			Sid:       "DescribeNetworks",
-			Reason:    "Read back the security groups, and let CodeBuild and Lambda check the subnets and groups of projects and functions in a VPC; EC2's Describe actions support no resource-level permissions.",
-			Actions:   []string{"ec2:DescribeSecurityGroups", "ec2:DescribeSubnets", "ec2:DescribeVpcs", "ec2:DescribeNetworkInterfaces", "ec2:DescribeInstances"},
-			Resources: []*string{jsii.String("*")},
-		},
-		{
 			Sid:    "ProjectModelGroups",
 			Reason: "The model package group <name>-<id> and, with stage accounts, its resource policy.",
 			Actions: []string{
@@ -300,6 +272,51 @@ func LaunchPermissions(scope constructs.IConstruct, boundary *string) []Permissi
 				"sagemaker:AddTags", "sagemaker:DeleteTags", "sagemaker:ListTags",
 			},
 			Resources: []*string{arn("sagemaker", "code-repository/"+generatedNamed, slash)},
+		},
+	}
+	if networked {
+		permissions = append(permissions, NetworkLaunchPermissions(scope)...)
+	}
+	return permissions
+}
+
+// NetworkLaunchPermissions are what the launch role needs more for templates that
+// place projects in a VPC: the projects' security groups.
+func NetworkLaunchPermissions(scope constructs.IConstruct) []Permission {
+	stack := awscdk.Stack_Of(scope)
+	ec2 := func(resource string) *string {
+		return stack.FormatArn(&awscdk.ArnComponents{Service: jsii.String("ec2"), Resource: jsii.String(resource), ArnFormat: awscdk.ArnFormat_SLASH_RESOURCE_NAME})
+	}
+	taggedKeys := map[string]any{"StringLike": map[string]any{"aws:ResourceTag/sagemaker:project-id": "p-*"}}
+	return []Permission{
+		{
+			Sid:       "CreateProjectSecurityGroups",
+			Reason:    "The security groups of the builds, functions and jobs of a project in a VPC (keys vpc.*): a new group has no id to scope by.",
+			Actions:   []string{"ec2:CreateSecurityGroup"},
+			Resources: []*string{ec2("vpc/*"), ec2("security-group/*")},
+		},
+		{
+			Sid:        "TagNewProjectSecurityGroups",
+			Reason:     "Tag a security group as it is created, with the project's tags, and no group that exists.",
+			Actions:    []string{"ec2:CreateTags"},
+			Resources:  []*string{ec2("security-group/*")},
+			Conditions: map[string]any{"StringEquals": map[string]any{"ec2:CreateAction": "CreateSecurityGroup"}},
+		},
+		{
+			Sid:    "ManageProjectSecurityGroups",
+			Reason: "Set the outbound rule of, retag and delete the security groups tagged with a project id.",
+			Actions: []string{
+				"ec2:AuthorizeSecurityGroupEgress", "ec2:RevokeSecurityGroupEgress", "ec2:UpdateSecurityGroupRuleDescriptionsEgress",
+				"ec2:DeleteSecurityGroup", "ec2:CreateTags", "ec2:DeleteTags",
+			},
+			Resources:  []*string{ec2("security-group/*")},
+			Conditions: taggedKeys,
+		},
+		{
+			Sid:       "DescribeNetworks",
+			Reason:    "Read back the security groups, and let CodeBuild and Lambda check the subnets and groups of projects and functions in a VPC; EC2's Describe actions support no resource-level permissions.",
+			Actions:   []string{"ec2:DescribeSecurityGroups", "ec2:DescribeSubnets", "ec2:DescribeVpcs", "ec2:DescribeNetworkInterfaces", "ec2:DescribeInstances"},
+			Resources: []*string{jsii.String("*")},
 		},
 	}
 }

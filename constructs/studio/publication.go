@@ -69,6 +69,10 @@ type PublicationProps struct {
 	// with LocationTag. Default: no domain is tagged (tag it yourself, see
 	// DomainTagCommand).
 	DomainID string
+	// Networked says the templates place projects in a VPC: the launch role may then
+	// manage the projects' security groups (NetworkLaunchPermissions) and the boundary
+	// admits their network interfaces. Default: false, neither.
+	Networked bool
 }
 
 // Publication is the bucket Studio reads project templates from, the templates and
@@ -104,8 +108,8 @@ func NewPublication(scope constructs.Construct, id string, props *PublicationPro
 	c := constructs.NewConstruct(scope, &id)
 	p := &Publication{Construct: c, TemplateURLs: map[string]*string{}}
 	p.Bucket = newTemplatesBucket(c, props)
-	p.Boundary = newBoundary(c)
-	p.LaunchRole = newLaunchRole(c, p.Boundary)
+	p.Boundary = newBoundary(c, props.Networked)
+	p.LaunchRole = newLaunchRole(c, p.Boundary, props.Networked)
 	p.UserPolicy = newUserPolicy(c, p.Bucket, p.LaunchRole)
 	publisher := newPublisher(c, props, p.Bucket)
 	publish(c, publisher, props, p)
@@ -184,9 +188,9 @@ func newTemplatesBucket(scope constructs.Construct, props *PublicationProps) aws
 
 // newBoundary creates the permissions boundary, with the fixed name the templates
 // refer to (see BoundaryArn).
-func newBoundary(scope constructs.Construct) awsiam.ManagedPolicy {
+func newBoundary(scope constructs.Construct, networked bool) awsiam.ManagedPolicy {
 	arn := BoundaryArn(scope)
-	permissions := BoundaryPermissions(scope, arn)
+	permissions := BoundaryPermissions(scope, arn, networked)
 	boundary := awsiam.NewManagedPolicy(scope, jsii.String("ProjectRolesBoundary"), &awsiam.ManagedPolicyProps{
 		ManagedPolicyName: awscdk.Fn_Sub(jsii.String(boundaryName), nil),
 		Description:       jsii.String("Permissions boundary of every role of the SageMaker projects created from the published MLOps templates"),
@@ -201,8 +205,8 @@ func newBoundary(scope constructs.Construct) awsiam.ManagedPolicy {
 }
 
 // newLaunchRole creates the role CloudFormation assumes for a project's stack.
-func newLaunchRole(scope constructs.Construct, boundary awsiam.ManagedPolicy) awsiam.Role {
-	permissions := LaunchPermissions(scope, BoundaryArn(scope))
+func newLaunchRole(scope constructs.Construct, boundary awsiam.ManagedPolicy, networked bool) awsiam.Role {
+	permissions := LaunchPermissions(scope, BoundaryArn(scope), networked)
 	var policies []awsiam.IManagedPolicy
 	for i, part := range packPolicies(permissions) {
 		policy := awsiam.NewManagedPolicy(scope, jsii.String(fmt.Sprintf("LaunchPolicy%d", i+1)), &awsiam.ManagedPolicyProps{
