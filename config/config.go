@@ -397,7 +397,7 @@ func (c Config) networkProblems() []string {
 			out = append(out, fmt.Sprintf("%s deploys to account %q, region %q, with vpc.id %q and no %s.id: this is invalid: the project runs in a VPC, and a stage elsewhere needs subnets of its own account and region: set %s.id and %s.subnetIds", name, t.Account, t.Region, c.Network.VpcID, key, key, key))
 		}
 		if network.IsSet() && st.Hosting == Serverless {
-			out = append(out, fmt.Sprintf("%s.hosting %q in VPC %q is invalid: SageMaker serverless endpoints do not run in a VPC; use instance hosting, or set %s.id to run outside it", name, st.Hosting, network.VpcID, key))
+			out = append(out, fmt.Sprintf("%s.hosting %q in VPC %q (%s.id, or vpc.id for a stage in the project's account) is invalid: SageMaker serverless endpoints do not run in a VPC, and a project in one runs every endpoint there; use instance hosting", name, st.Hosting, network.VpcID, key))
 		}
 	}
 	return out

@@ -446,7 +446,7 @@ func TestNetworkKeys(t *testing.T) {
 			`is invalid: must be at most 5 security groups`},
 		{map[string]any{"prod.vpc.subnetIds": a + "," + b}, `prod.vpc.subnetIds "` + a + "," + b + `" and prod.vpc.securityGroupIds "" without prod.vpc.id are invalid`},
 		{map[string]any{"vpc.id": vpc, "vpc.subnetIds": a + "," + b, "staging.hosting": "serverless", "staging.dataCapture.enabled": "false"},
-			`staging.hosting "serverless" in VPC "` + vpc + `" is invalid: SageMaker serverless endpoints do not run in a VPC`},
+			`staging.hosting "serverless" in VPC "` + vpc + `" (staging.vpc.id, or vpc.id for a stage in the project's account) is invalid: SageMaker serverless endpoints do not run in a VPC, and a project in one runs every endpoint there; use instance hosting`},
 		{map[string]any{"account": "111111111111", "region": "eu-west-1", "prod.account": "333333333333", "vpc.id": vpc, "vpc.subnetIds": a + "," + b},
 			`prod deploys to account "333333333333", region "eu-west-1", with vpc.id "` + vpc + `" and no prod.vpc.id: this is invalid: the project runs in a VPC, and a stage elsewhere needs subnets of its own account and region: set prod.vpc.id and prod.vpc.subnetIds`},
 	} {
