@@ -8,6 +8,7 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/sagemaker-mlops-cdk/mlops/constructs/network"
 	"github.com/sagemaker-mlops-cdk/mlops/constructs/project"
 	"github.com/sagemaker-mlops-cdk/mlops/internal/nag"
 )
@@ -168,22 +169,18 @@ func attachAutoscalingPolicy(scope constructs.Construct, role awsiam.IRole) {
 // in a VPC (in the stages' VPCs only) and read the networks SageMaker checks their
 // models against, when a local stage runs in a VPC.
 func attachNetworkPolicy(scope constructs.Construct, role awsiam.IRole, s *settings) {
-	stack := awscdk.Stack_Of(scope)
-	ec2 := func(resource, name string) *string {
-		return stack.FormatArn(&awscdk.ArnComponents{Service: jsii.String("ec2"), Resource: jsii.String(resource), ResourceName: jsii.String(name)})
-	}
 	var vpcs []*string
 	seen := map[string]bool{}
 	for _, stage := range project.PipelineStages() {
 		if n := s.network(stage); n.IsSet() && s.target(stage).IsLocal() && !seen[n.VpcID] {
 			seen[n.VpcID] = true
-			vpcs = append(vpcs, ec2("vpc", n.VpcID))
+			vpcs = append(vpcs, network.Ec2Arn(scope, "vpc", jsii.String(n.VpcID)))
 		}
 	}
 	if len(vpcs) == 0 {
 		return
 	}
-	groups := ec2("security-group", "*")
+	groups := network.Ec2Arn(scope, "security-group", jsii.String("*"))
 	policy := awsiam.NewPolicy(scope, jsii.String("DeploymentNetworkPolicy"), &awsiam.PolicyProps{
 		Roles: &[]awsiam.IRole{role},
 		Statements: &[]awsiam.PolicyStatement{

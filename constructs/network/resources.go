@@ -47,6 +47,12 @@ func SecurityGroupIDs(scope constructs.Construct, id string, p Placement, descri
 	return []*string{sg.AttrGroupId()}
 }
 
+// Ec2Arn is the ARN of the EC2 resource of type resource named name (an id, a token
+// or `*`) in scope's account and region.
+func Ec2Arn(scope constructs.IConstruct, resource string, name *string) *string {
+	return awscdk.Stack_Of(scope).FormatArn(&awscdk.ArnComponents{Service: jsii.String("ec2"), Resource: jsii.String(resource), ResourceName: name})
+}
+
 // GrantNetworkInterfaces lets a SageMaker role create and remove the network
 // interfaces of its jobs or endpoint in the placement's subnets with securityGroups
 // (ids, possibly tokens): creating one needs each subnet and security group as a
@@ -54,17 +60,14 @@ func SecurityGroupIDs(scope constructs.Construct, id string, p Placement, descri
 // those of the VPC. EC2's Describe actions, and DeleteNetworkInterfacePermission,
 // support no resource-level permissions.
 func GrantNetworkInterfaces(grantee awsiam.IGrantable, p Placement, securityGroups []*string) awsiam.Grant {
-	stack := awscdk.Stack_Of(grantee.(constructs.IConstruct))
-	arn := func(resource, name string) *string {
-		return stack.FormatArn(&awscdk.ArnComponents{Service: jsii.String("ec2"), Resource: jsii.String(resource), ResourceName: jsii.String(name)})
-	}
-	interfaces := arn("network-interface", "*")
+	scope := grantee.(constructs.IConstruct)
+	interfaces := Ec2Arn(scope, "network-interface", jsii.String("*"))
 	create := []*string{interfaces}
 	for _, subnet := range p.SubnetIDs {
-		create = append(create, arn("subnet", subnet))
+		create = append(create, Ec2Arn(scope, "subnet", jsii.String(subnet)))
 	}
 	for _, sg := range securityGroups {
-		create = append(create, stack.FormatArn(&awscdk.ArnComponents{Service: jsii.String("ec2"), Resource: jsii.String("security-group"), ResourceName: sg}))
+		create = append(create, Ec2Arn(scope, "security-group", sg))
 	}
 	grant := awsiam.Grant_AddToPrincipal(&awsiam.GrantOnPrincipalOptions{
 		Grantee: grantee, Actions: jsii.Strings("ec2:CreateNetworkInterface"), ResourceArns: &create,
@@ -73,7 +76,7 @@ func GrantNetworkInterfaces(grantee awsiam.IGrantable, p Placement, securityGrou
 		Grantee:      grantee,
 		Actions:      jsii.Strings("ec2:CreateNetworkInterfacePermission", "ec2:DeleteNetworkInterface"),
 		ResourceArns: &[]*string{interfaces},
-		Conditions:   &map[string]*map[string]any{"ArnEquals": {"ec2:Vpc": *arn("vpc", p.VpcID)}},
+		Conditions:   &map[string]*map[string]any{"ArnEquals": {"ec2:Vpc": *Ec2Arn(scope, "vpc", jsii.String(p.VpcID))}},
 	}))
 	return grant.Combine(awsiam.Grant_AddToPrincipal(&awsiam.GrantOnPrincipalOptions{
 		Grantee: grantee,
@@ -113,20 +116,17 @@ const (
 // created, so those are granted on `*`, as their documentation and AWS's managed
 // policy for Lambda do. Resources that run in the VPC must depend on the policy.
 func NewServicePolicy(scope constructs.Construct, id string, service Service, p Placement, roles ...awsiam.IRole) awsiam.Policy {
-	stack := awscdk.Stack_Of(scope)
 	var statements []awsiam.PolicyStatement
 	switch service {
 	case CodeBuild:
 		var subnets []string
 		for _, subnet := range p.SubnetIDs {
-			subnets = append(subnets, *stack.FormatArn(&awscdk.ArnComponents{Service: jsii.String("ec2"), Resource: jsii.String("subnet"), ResourceName: jsii.String(subnet)}))
+			subnets = append(subnets, *Ec2Arn(scope, "subnet", jsii.String(subnet)))
 		}
 		statements = append(statements, awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-			Sid:     jsii.String("AuthorizeBuildNetworkInterfaces"),
-			Actions: jsii.Strings("ec2:CreateNetworkInterfacePermission"),
-			Resources: &[]*string{stack.FormatArn(&awscdk.ArnComponents{
-				Service: jsii.String("ec2"), Resource: jsii.String("network-interface"), ResourceName: jsii.String("*"),
-			})},
+			Sid:        jsii.String("AuthorizeBuildNetworkInterfaces"),
+			Actions:    jsii.Strings("ec2:CreateNetworkInterfacePermission"),
+			Resources:  &[]*string{Ec2Arn(scope, "network-interface", jsii.String("*"))},
 			Conditions: &map[string]any{"StringEquals": map[string]any{"ec2:Subnet": subnets, "ec2:AuthorizedService": "codebuild.amazonaws.com"}},
 		}), awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
 			Sid: jsii.String("BuildNetworkInterfaces"),

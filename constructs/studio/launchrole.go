@@ -8,6 +8,7 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/sagemaker-mlops-cdk/mlops/constructs/network"
 	"github.com/sagemaker-mlops-cdk/mlops/internal/nag"
 )
 
@@ -283,23 +284,19 @@ func LaunchPermissions(scope constructs.IConstruct, boundary *string, networked 
 // NetworkLaunchPermissions are what the launch role needs more for templates that
 // place projects in a VPC: the projects' security groups.
 func NetworkLaunchPermissions(scope constructs.IConstruct) []Permission {
-	stack := awscdk.Stack_Of(scope)
-	ec2 := func(resource string) *string {
-		return stack.FormatArn(&awscdk.ArnComponents{Service: jsii.String("ec2"), Resource: jsii.String(resource), ArnFormat: awscdk.ArnFormat_SLASH_RESOURCE_NAME})
-	}
 	taggedKeys := map[string]any{"StringLike": map[string]any{"aws:ResourceTag/sagemaker:project-id": "p-*"}}
 	return []Permission{
 		{
 			Sid:       "CreateProjectSecurityGroups",
 			Reason:    "The security groups of the builds, functions and jobs of a project in a VPC (keys vpc.*): a new group has no id to scope by.",
 			Actions:   []string{"ec2:CreateSecurityGroup"},
-			Resources: []*string{ec2("vpc/*"), ec2("security-group/*")},
+			Resources: []*string{network.Ec2Arn(scope, "vpc", jsii.String("*")), network.Ec2Arn(scope, "security-group", jsii.String("*"))},
 		},
 		{
 			Sid:        "TagNewProjectSecurityGroups",
 			Reason:     "Tag a security group as it is created, with the project's tags, and no group that exists.",
 			Actions:    []string{"ec2:CreateTags"},
-			Resources:  []*string{ec2("security-group/*")},
+			Resources:  []*string{network.Ec2Arn(scope, "security-group", jsii.String("*"))},
 			Conditions: map[string]any{"StringEquals": map[string]any{"ec2:CreateAction": "CreateSecurityGroup"}},
 		},
 		{
@@ -309,7 +306,7 @@ func NetworkLaunchPermissions(scope constructs.IConstruct) []Permission {
 				"ec2:AuthorizeSecurityGroupEgress", "ec2:RevokeSecurityGroupEgress", "ec2:UpdateSecurityGroupRuleDescriptionsEgress",
 				"ec2:DeleteSecurityGroup", "ec2:CreateTags", "ec2:DeleteTags",
 			},
-			Resources:  []*string{ec2("security-group/*")},
+			Resources:  []*string{network.Ec2Arn(scope, "security-group", jsii.String("*"))},
 			Conditions: taggedKeys,
 		},
 		{

@@ -99,20 +99,14 @@ func NewEndpointStack(scope constructs.Construct, id string, props *EndpointStac
 	return &EndpointStack{Stack: stack, Endpoint: ep, Monitoring: monitor(stack, props, ep, capture, topic, storageKey)}
 }
 
-// monitored says whether the stack monitors its endpoint: the stage has monitoring on
-// and the version has a baseline.
-func monitored(props *EndpointStackProps) bool {
-	return props.Settings.Monitoring.Enabled && props.Baseline != nil
-}
-
-// monitor creates the endpoint's data-quality monitoring when it is monitored; its
-// reports and alarms are the project's, its volume is encrypted with volumeKey (nil:
-// the project's key).
+// monitor creates the endpoint's data-quality monitoring when the stage has it on and
+// the version has a baseline; its reports and alarms are the project's, its volume is
+// encrypted with volumeKey (nil: the project's key).
 func monitor(stack awscdk.Stack, props *EndpointStackProps, ep *endpoint.Endpoint, capture *endpoint.DataCapture, topic awssns.ITopic, volumeKey awskms.IKey) *monitoring.DataQualityMonitor {
-	if !monitored(props) {
+	m := props.Settings.Monitoring
+	if !m.Enabled || props.Baseline == nil {
 		return nil
 	}
-	m := props.Settings.Monitoring
 	if capture == nil {
 		panic(fmt.Sprintf("stage %s: monitoring is on without data capture: turn %s.dataCapture.enabled on or %s.monitoring.enabled off", props.Stage, props.Stage, props.Stage))
 	}
