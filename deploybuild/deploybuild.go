@@ -22,6 +22,13 @@ const (
 	BuildSpecFile = "buildspec.yml"
 	// TestBuildSpecFile runs the staging test gate.
 	TestBuildSpecFile = "test-buildspec.yml"
+	// BuildScript is what the Build stage runs: it compiles the code once per change.
+	BuildScript = "build.sh"
+	// BuildOutput is the Build stage's output artifact, the TestStaging action's
+	// second input: the endpoint stacks' templates, deploy.env and the test gate,
+	// TestGateFile.
+	BuildOutput  = "EndpointStacks"
+	TestGateFile = "testgate"
 )
 
 // TemplateFile is a stage's endpoint stack template in the build output,
@@ -35,11 +42,19 @@ func TemplateFile(stage project.Stage) string { return stage.Title() + ".templat
 // carry it.
 const DefaultBootstrapQualifier = "hnb659fds"
 
-// GoModCache and GoBuildCache are where the builds keep Go's caches; the
-// repository's buildspecs list them as cache paths.
+// GoModCache and GoBuildCache are where the build keeps Go's caches in its
+// container; build.sh archives them to EnvGoCacheStore.
 const (
 	GoModCache   = "/root/.cache/go-mod"
 	GoBuildCache = "/root/.cache/go-build"
+)
+
+// CompiledStore and GoCacheStore are the folders of the build project's prefix of
+// the artifact bucket where build.sh keeps the compiled programs, one archive per
+// change of the code, and Go's caches, one archive per go.sum and toolchain.
+const (
+	CompiledStore = "compiled/"
+	GoCacheStore  = "go-cache/"
 )
 
 // Environment variables of the endpoint stacks' build.
@@ -68,6 +83,10 @@ const (
 	// EnvGoModCache and EnvGoBuildCache point Go at GoModCache and GoBuildCache.
 	EnvGoModCache   = "GOMODCACHE"
 	EnvGoBuildCache = "GOCACHE"
+	// EnvBuildStore is the s3:// folder where build.sh keeps what it compiled, and
+	// EnvGoCacheStore the one where it keeps Go's caches (unset: it keeps none).
+	EnvBuildStore   = "BUILD_STORE"
+	EnvGoCacheStore = "GO_CACHE_STORE"
 )
 
 // EnvStageAccount, EnvStageRegion and EnvStageCapturePrefix are set for a stage that

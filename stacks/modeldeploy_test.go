@@ -1,6 +1,7 @@
 package stacks_test
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -74,6 +75,7 @@ func TestDeployPipelineBuildsDeploysStagingTestsApprovesThenDeploysProd(t *testi
 	assert.Equal(t, "main", acts[0].config["BranchName"])
 	assert.Equal(t, false, acts[0].config["PollForSourceChanges"])
 	assert.Equal(t, []string{"EndpointStacks"}, acts[1].outputs)
+	assert.Equal(t, []string{"ModelDeploySource", "EndpointStacks"}, acts[3].inputs, "the test gate runs from the source with the program the Build stage compiled")
 
 	staging, prod := acts[2], acts[5]
 	assert.Equal(t, "sagemaker-abalone-p-abalonedemo1-deploy-staging", staging.config["StackName"])
@@ -90,7 +92,7 @@ func TestDeployPipelineBuildsDeploysStagingTestsApprovesThenDeploysProd(t *testi
 	test := acts[3]
 	testProject := tpl.Named(t, "AWS::CodeBuild::Project", "Name", "sagemaker-abalone-p-abalonedemo1-testing")
 	assert.Equal(t, "${"+testProject.LogicalID+"}", testutil.Render(test.config["ProjectName"]))
-	assert.Equal(t, []string{"ModelDeploySource"}, test.inputs)
+	assert.Equal(t, []string{"ModelDeploySource", "EndpointStacks"}, test.inputs)
 	assert.Equal(t, []string{"StagingTestReport"}, test.outputs, "the test report is kept as a pipeline artifact")
 	assert.Contains(t, acts[4].config["CustomData"], "Approve this model for Production")
 }
@@ -142,7 +144,7 @@ func TestOnlyAnApprovalDecisionInThisGroupStartsTheDeployPipeline(t *testing.T) 
 	assert.True(t, strings.HasSuffix(testutil.Render(pushTarget["Arn"]), ":${"+pipeline.LogicalID+"}"))
 }
 
-func TestDeployBuildsCacheGoAndResolveFromTheGroup(t *testing.T) {
+func TestDeployBuildsKeepWhatTheyCompileAndResolveFromTheGroup(t *testing.T) {
 	tpl := defaultTemplate(t)
 	bucket := tpl.Named(t, "AWS::S3::Bucket", "BucketName", "sagemaker-project-p-abalonedemo1").LogicalID
 	for name, buildspec := range map[string]string{
@@ -151,21 +153,35 @@ func TestDeployBuildsCacheGoAndResolveFromTheGroup(t *testing.T) {
 	} {
 		p := tpl.Named(t, "AWS::CodeBuild::Project", "Name", name).Properties
 		assert.Equal(t, buildspec, p["Source"].(map[string]any)["BuildSpec"], name)
-		cache := p["Cache"].(map[string]any)
-		assert.Equal(t, "S3", cache["Type"], name)
-		assert.Equal(t, "${"+bucket+"}/codebuild-cache/"+name, testutil.Render(cache["Location"]), name)
-		env := envVars(p)
-		assert.Equal(t, "/root/.cache/go-mod", env["GOMODCACHE"], name)
-		assert.Equal(t, "/root/.cache/go-build", env["GOCACHE"], name)
+		assert.Equal(t, map[string]any{"Type": "NO_CACHE"}, p["Cache"], "%s: no CodeBuild cache moves Go's caches in every build", name)
 		assert.Equal(t, 30.0, p["TimeoutInMinutes"], name)
 	}
-	build := envVars(tpl.Named(t, "AWS::CodeBuild::Project", "Name", "sagemaker-abalone-p-abalonedemo1-modeldeploy").Properties)
+	buildProject := tpl.Named(t, "AWS::CodeBuild::Project", "Name", "sagemaker-abalone-p-abalonedemo1-modeldeploy").Properties
+	build := envVars(buildProject)
+	store := "s3://${" + bucket + "}/codebuild-cache/sagemaker-abalone-p-abalonedemo1-modeldeploy/"
+	assert.Equal(t, store+"compiled/", build["BUILD_STORE"])
+	assert.Equal(t, store+"go-cache/", build["GO_CACHE_STORE"])
+	assert.Equal(t, "/root/.cache/go-mod", build["GOMODCACHE"])
+	assert.Equal(t, "/root/.cache/go-build", build["GOCACHE"])
 	assert.Equal(t, "abalone-p-abalonedemo1", build["SOURCE_MODEL_PACKAGE_GROUP_NAME"])
 	assert.NotContains(t, build, "STAGING_CAPTURE_PREFIX", "a local stage's model role is granted its own prefix by the endpoint stack")
 	test := envVars(tpl.Named(t, "AWS::CodeBuild::Project", "Name", "sagemaker-abalone-p-abalonedemo1-testing").Properties)
 	assert.Equal(t, "abalone-p-abalonedemo1-staging", test["ENDPOINT_NAME"])
 	assert.Equal(t, "20", test["TEST_INVOCATIONS"])
 	assert.Equal(t, "500", test["TEST_P95_LATENCY_MS"])
+	assert.NotContains(t, test, "GOCACHE", "the test gate compiles nothing")
+
+	// The build reads, writes and lists its own prefix only: listing tells a missing
+	// compiled program (compile) from one it may not read.
+	role := strings.TrimSuffix(strings.TrimPrefix(testutil.Render(buildProject["ServiceRole"]), "${"), ".Arn}")
+	var listed []any
+	for _, st := range tpl.RoleStatements(role) {
+		if st.HasAction("s3:ListBucket") && slices.Contains(st.Resources, "${"+bucket+".Arn}") {
+			listed = append(listed, st.Conditions)
+		}
+	}
+	assert.Contains(t, listed, map[string]any{"StringLike": map[string]any{"s3:prefix": "codebuild-cache/sagemaker-abalone-p-abalonedemo1-modeldeploy/*"}},
+		"with a pipeline artifact bucket of its own (a stage elsewhere), CDK's grants list nothing of this bucket")
 }
 
 func envVars(project map[string]any) map[string]string {

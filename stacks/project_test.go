@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/sagemaker-mlops-cdk/mlops/config"
+	"github.com/sagemaker-mlops-cdk/mlops/internal/buildproject"
 	"github.com/sagemaker-mlops-cdk/mlops/internal/testutil"
 	"github.com/sagemaker-mlops-cdk/mlops/stacks"
 )
@@ -124,7 +125,7 @@ func TestModelBuildProjectRunsThePipelineWithTheOriginalsEnvironment(t *testing.
 	assert.Equal(t, 480.0, p["TimeoutInMinutes"])
 	assert.Equal(t, "${"+tpl.One(t, "AWS::KMS::Key").LogicalID+".Arn}", testutil.Render(p["EncryptionKey"]))
 	env := p["Environment"].(map[string]any)
-	assert.Equal(t, "aws/codebuild/standard:7.0", env["Image"])
+	assert.Equal(t, buildproject.Image, env["Image"])
 	assert.Equal(t, false, env["PrivilegedMode"])
 	vars := map[string]string{}
 	for _, v := range env["EnvironmentVariables"].([]any) {

@@ -15,11 +15,13 @@ import (
 	"github.com/stretchr/testify/require"
 	"gopkg.in/yaml.v3"
 
+	"github.com/sagemaker-mlops-cdk/mlops/deploybuild"
 	"github.com/sagemaker-mlops-cdk/mlops/internal/testutil"
 )
 
 // registryCheck is the command of a buildspec's phase that checks the registries.
 func registryCheck(t *testing.T, buildspec, phase string) string {
+	t.Helper()
 	data, err := os.ReadFile(filepath.Join(testutil.RepoRoot(), "seedcode", buildspec))
 	require.NoError(t, err)
 	var spec struct {
@@ -46,9 +48,11 @@ func unreachable(t *testing.T) string {
 	return "https://" + addr
 }
 
-// Each buildspec checks the registries it downloads from before anything else: an
+// Each build checks the registries it downloads from before anything else: an
 // unreachable one fails the build at once, naming it and the key that names a mirror;
-// reachable ones (here a local server, as a mirror would be) let it go on.
+// reachable ones (here a local server, as a mirror would be) let it go on. The
+// ModelDeploy build checks them before it compiles (build.sh's check_registries); its
+// test gate downloads nothing, as the Build stage compiled it.
 func TestABuildThatCannotReachItsRegistriesFailsAtOnceNamingThem(t *testing.T) {
 	mirror := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path != "/simple/pip/" && r.URL.Path != "/go/github.com/aws/jsii-runtime-go/@v/list" {
@@ -60,29 +64,31 @@ func TestABuildThatCannotReachItsRegistriesFailsAtOnceNamingThem(t *testing.T) {
 	require.NoError(t, os.WriteFile(certFile, pemOf(mirror), 0o644))
 	down := unreachable(t)
 	run := func(command string, env ...string) (string, error) {
-		cmd := exec.Command("sh", "-c", command)
-		cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "CURL_CA_BUNDLE=" + certFile}, env...)
+		cmd := exec.Command("bash", "-c", command)
+		cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME"), "CURL_CA_BUNDLE=" + certFile}, env...)
 		out, err := cmd.CombinedOutput()
 		return string(out), err
 	}
-	for _, tc := range []struct{ buildspec, phase string }{
-		{"modeldeploy/buildspec.yml", "install"}, {"modeldeploy/test-buildspec.yml", "pre_build"}, {"modelbuild/codebuild-buildspec.yml", "install"},
+	for _, tc := range []struct {
+		buildspec, check string
+		goProxy          bool
+	}{
+		{"modeldeploy/build.sh", ". " + filepath.Join(testutil.RepoRoot(), "seedcode", "modeldeploy", deploybuild.BuildScript) + " && check_registries", true},
+		{"modelbuild/codebuild-buildspec.yml", registryCheck(t, "modelbuild/codebuild-buildspec.yml", "install"), false},
 	} {
-		check := registryCheck(t, tc.buildspec, tc.phase)
+		check := tc.check
 		mirrors := []string{"GOPROXY=" + mirror.URL + "/go,direct", "PIP_INDEX_URL=" + mirror.URL + "/simple"}
 		out, err := run(check, mirrors...)
 		assert.NoError(t, err, "%s with reachable mirrors: %s", tc.buildspec, out)
-		if strings.Contains(check, "GOPROXY") {
+		if tc.goProxy {
 			out, err = run(check, "GOPROXY="+down, "PIP_INDEX_URL="+mirror.URL+"/simple")
 			require.Error(t, err, tc.buildspec)
 			assert.Contains(t, out, "cannot reach the Go module proxy "+down+" within 20 s: give its subnets a route to it (NAT), or deploy the project with build.goProxy set to a proxy they reach", tc.buildspec)
 		}
-		if strings.Contains(check, "PIP_INDEX_URL") {
-			out, err = run(check, "GOPROXY="+mirror.URL+"/go", "PIP_INDEX_URL="+down+"/simple")
-			require.Error(t, err, tc.buildspec)
-			assert.Contains(t, out, "cannot reach the Python package index "+down+"/simple within 20 s", tc.buildspec)
-			assert.Contains(t, out, "build.pipIndexUrl", tc.buildspec)
-		}
+		out, err = run(check, "GOPROXY="+mirror.URL+"/go", "PIP_INDEX_URL="+down+"/simple")
+		require.Error(t, err, tc.buildspec)
+		assert.Contains(t, out, "cannot reach the Python package index "+down+"/simple within 20 s", tc.buildspec)
+		assert.Contains(t, out, "build.pipIndexUrl", tc.buildspec)
 	}
 }
 

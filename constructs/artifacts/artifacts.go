@@ -20,6 +20,15 @@ import (
 	"github.com/sagemaker-mlops-cdk/mlops/internal/nag"
 )
 
+// BuildCachePrefix is where the build projects keep, under a folder each, what they
+// compiled and their caches. A created bucket expires them after BuildCacheExpiration:
+// a build whose objects expired compiles again, and keeps them anew.
+const BuildCachePrefix = "codebuild-cache/"
+
+// BuildCacheExpiration is how long a created bucket keeps what is under
+// BuildCachePrefix, in days.
+const BuildCacheExpiration = 30
+
 // ArtifactBucketProps configures an ArtifactBucket.
 type ArtifactBucketProps struct {
 	// Project names the bucket `sagemaker-project-<id>` and the key alias
@@ -121,6 +130,10 @@ func newBucket(c constructs.Construct, p project.Identity, key awskms.Key, logs 
 			Id:                                  jsii.String("ExpireNoncurrentVersions"),
 			NoncurrentVersionExpiration:         noncurrent,
 			AbortIncompleteMultipartUploadAfter: awscdk.Duration_Days(jsii.Number(7)),
+		}, {
+			Id:         jsii.String("ExpireBuildCaches"),
+			Prefix:     jsii.String(BuildCachePrefix),
+			Expiration: awscdk.Duration_Days(jsii.Number(BuildCacheExpiration)),
 		}},
 	})
 	if destroy {

@@ -1,8 +1,6 @@
 package modeldeploy
 
 import (
-	"strings"
-
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awscodebuild"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
@@ -53,18 +51,20 @@ func newBuildProject(c constructs.Construct, s *settings) awscodebuild.PipelineP
 	}
 	name := p.ResourceName("modeldeploy")
 	build := buildproject.New(c, "Build", &buildproject.Props{
-		Name:          name,
-		Description:   "Builds the endpoint stacks of the newest approved model version of project " + p.NameID(),
-		Key:           s.Artifacts.Key(),
-		Timeout:       buildTimeout(),
-		LogRetention:  s.LogRetention,
-		BuildSpec:     awscodebuild.BuildSpec_FromSourceFilename(jsii.String(deploybuild.BuildSpecFile)),
-		CacheLocation: goCache(s.Artifacts, name),
-		Environment:   withGoCache(s.withRegistries(env.Variables())),
-		Network:       s.BuildNetwork, SecurityGroupIDs: s.buildGroups,
+		Name:         name,
+		Description:  "Builds the endpoint stacks of the newest approved model version of project " + p.NameID(),
+		Key:          s.Artifacts.Key(),
+		Timeout:      buildTimeout(),
+		LogRetention: s.LogRetention,
+		BuildSpec:    awscodebuild.BuildSpec_FromSourceFilename(jsii.String(deploybuild.BuildSpecFile)),
+		Environment:  buildVariables(s.withRegistries(withBuildStore(env.Variables(), s.Artifacts, name))),
+		Network:      s.BuildNetwork, SecurityGroupIDs: s.buildGroups,
 	})
 	s.Registry.GrantRead(build)
-	s.Artifacts.GrantReadWrite(build, cachePrefix(name))
+	// What the build compiled and Go's caches; listing lets it tell a missing object
+	// (compile) from one it may not read (fail).
+	s.Artifacts.GrantReadWrite(build, storePrefix(name))
+	s.Artifacts.GrantList(build, storePrefix(name))
 	// The versions' data-quality baselines, which the ModelBuild pipeline writes under
 	// the project's prefix: the build reads their features.
 	s.Artifacts.GrantRead(build, p.ModelArtifactsPrefix())
@@ -135,29 +135,34 @@ func newTestProject(c constructs.Construct, s *settings) awscodebuild.PipelinePr
 	}
 	name := p.ResourceName("testing")
 	test := buildproject.New(c, "Test", &buildproject.Props{
-		Name:          name,
-		Description:   "Tests the staging endpoint " + gate.Endpoint + " of project " + p.NameID() + " before the production approval",
-		Role:          role,
-		Key:           s.Artifacts.Key(),
-		Timeout:       buildTimeout(),
-		LogRetention:  s.LogRetention,
-		BuildSpec:     awscodebuild.BuildSpec_FromSourceFilename(jsii.String(deploybuild.TestBuildSpecFile)),
-		CacheLocation: goCache(s.Artifacts, name),
-		Environment:   withGoCache(s.withRegistries(gate.Variables())),
-		Network:       s.BuildNetwork, SecurityGroupIDs: s.buildGroups,
+		Name:         name,
+		Description:  "Tests the staging endpoint " + gate.Endpoint + " of project " + p.NameID() + " before the production approval",
+		Role:         role,
+		Key:          s.Artifacts.Key(),
+		Timeout:      buildTimeout(),
+		LogRetention: s.LogRetention,
+		BuildSpec:    awscodebuild.BuildSpec_FromSourceFilename(jsii.String(deploybuild.TestBuildSpecFile)),
+		Environment:  buildVariables(gate.Variables()),
+		Network:      s.BuildNetwork, SecurityGroupIDs: s.buildGroups,
 	})
-	s.Artifacts.GrantReadWrite(test, cachePrefix(name))
 	return test
 }
 
-// goCache keeps Go's module and build caches of a build project in the artifact
-// bucket, so they survive between builds.
-func goCache(a artifacts.IArtifactStore, buildProject string) *string {
-	return jsii.String(*a.BucketName() + "/" + strings.TrimSuffix(cachePrefix(buildProject), "/"))
-}
+// storePrefix is where a build project keeps what it compiled and Go's caches in the
+// artifact bucket.
+func storePrefix(buildProject string) string { return artifacts.BuildCachePrefix + buildProject + "/" }
 
-// cachePrefix is where a build project's cache lives in the artifact bucket.
-func cachePrefix(buildProject string) string { return "codebuild-cache/" + buildProject + "/" }
+// withBuildStore is env with the places in a's bucket where the build keeps what it
+// compiled, keyed by source, and Go's caches, keyed by go.sum, and with Go pointed at
+// its caches in the build container.
+func withBuildStore(env map[string]string, a artifacts.IArtifactStore, buildProject string) map[string]string {
+	store := "s3://" + *a.BucketName() + "/" + storePrefix(buildProject)
+	env[deploybuild.EnvBuildStore] = store + deploybuild.CompiledStore
+	env[deploybuild.EnvGoCacheStore] = store + deploybuild.GoCacheStore
+	env[deploybuild.EnvGoModCache] = deploybuild.GoModCache
+	env[deploybuild.EnvGoBuildCache] = deploybuild.GoBuildCache
+	return env
+}
 
 // withRegistries is env with the mirrors the builds download from, when set.
 func (s *settings) withRegistries(env map[string]string) map[string]string {
@@ -170,10 +175,8 @@ func (s *settings) withRegistries(env map[string]string) map[string]string {
 	return env
 }
 
-// withGoCache is env, as the build's variables, with Go pointed at its caches.
-func withGoCache(env map[string]string) map[string]*string {
-	env[deploybuild.EnvGoModCache] = deploybuild.GoModCache
-	env[deploybuild.EnvGoBuildCache] = deploybuild.GoBuildCache
+// buildVariables is env as a build's variables.
+func buildVariables(env map[string]string) map[string]*string {
 	vars := make(map[string]*string, len(env))
 	for name, value := range env {
 		vars[name] = jsii.String(value)

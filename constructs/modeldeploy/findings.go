@@ -23,13 +23,13 @@ func suppressBuildFindings(d *ModelDeploy, s *settings) {
 			nag.ArnPattern("codebuild", "report-group/"+nag.Ref(pr.project)+"-*"),
 			nag.ArnPattern("logs", "log-group:/aws/codebuild/"+nag.Ref(pr.project)+":*"),
 		}
-		applies := append([]string{nag.Resource(pr.project, s.Artifacts.ObjectsArn(cachePrefix(pr.name)))}, artifactsRule.AppliesTo...)
-		reason := "CDK's standard CodeBuild grants read the pipeline's input and write its output under generated keys of the project's pipeline artifact bucket; the build cache lives under this project's cache prefix; report groups and log streams have generated names under this project's prefixes."
+		applies := append([]string{}, artifactsRule.AppliesTo...)
+		reason := "CDK's standard CodeBuild grants read the pipeline's input and write its output under generated keys of the project's pipeline artifact bucket; report groups and log streams have generated names under this project's prefixes."
 		if pr.project == d.BuildProject {
-			applies = append(applies, "Resource::*", nag.Resource(pr.project, s.Artifacts.ObjectsArn(s.Project.ModelArtifactsPrefix())))
+			applies = append(applies, "Resource::*", nag.Resource(pr.project, s.Artifacts.ObjectsArn(storePrefix(pr.name))), nag.Resource(pr.project, s.Artifacts.ObjectsArn(s.Project.ModelArtifactsPrefix())))
 			patterns = append(patterns, nag.ArnPatternOf(d.Construct, s.Registry.PackagesArn()))
 			patterns = append(patterns, stacks...)
-			reason += " The build lists the group's model versions (ListModelPackages supports no resource-level permissions) and describes them, reads the data-quality baselines the ModelBuild pipeline writes under the project's prefix, and reads the two endpoint stacks (a stack ARN ends in a generated id)."
+			reason += " The build keeps what it compiled and Go's caches under its own prefix of the artifact bucket, keyed by content hashes. It lists the group's model versions (ListModelPackages supports no resource-level permissions) and describes them, reads the data-quality baselines the ModelBuild pipeline writes under the project's prefix, and reads the two endpoint stacks (a stack ARN ends in a generated id)."
 		}
 		rule := nag.Rule{ID: "AwsSolutions-IAM5", Reason: reason, AppliesTo: applies, AppliesToPatterns: patterns}
 		nag.Suppress(pr.project, rule)

@@ -70,7 +70,7 @@ func bootstrapRole(scope constructs.Construct, id, qualifier, role string, t pro
 func newPipeline(scope constructs.Construct, d *ModelDeploy, s *settings) awscodepipeline.Pipeline {
 	p := s.Project
 	sourceOutput := awscodepipeline.NewArtifact(jsii.String("ModelDeploySource"), nil)
-	buildOutput := awscodepipeline.NewArtifact(jsii.String("EndpointStacks"), nil)
+	buildOutput := awscodepipeline.NewArtifact(jsii.String(deploybuild.BuildOutput), nil)
 	testReport := awscodepipeline.NewArtifact(jsii.String("StagingTestReport"), nil)
 	sourceAction := s.Repository.SourceAction("Source", sourceOutput)
 	deploy := func(stage project.Stage) awscodepipeline.IAction {
@@ -98,7 +98,9 @@ func newPipeline(scope constructs.Construct, d *ModelDeploy, s *settings) awscod
 					RunOrder:   jsii.Number(2),
 					Project:    d.TestProject,
 					Input:      sourceOutput,
-					Outputs:    &[]awscodepipeline.Artifact{testReport},
+					// The test gate as the Build stage compiled it.
+					ExtraInputs: &[]awscodepipeline.Artifact{buildOutput},
+					Outputs:     &[]awscodepipeline.Artifact{testReport},
 				}),
 				awscodepipelineactions.NewManualApprovalAction(&awscodepipelineactions.ManualApprovalActionProps{
 					ActionName:            jsii.String("ApproveDeployment"),

@@ -161,7 +161,7 @@ func newSeedingBuild(c constructs.Construct, p *RepositorySeedProps, groups []*s
 		BuildSpec: awscodebuild.BuildSpec_FromObject(&map[string]interface{}{
 			"version": "0.2",
 			"env":     map[string]interface{}{"exported-variables": []string{"SEED_RESULT", "SEED_COMMIT", "SEED_ADDED", "SEED_KEPT"}},
-			"phases": map[string]interface{}{"build": map[string]interface{}{"commands": []string{
+			"phases": map[string]interface{}{"install": map[string]interface{}{"runtime-versions": map[string]string{"python": "3.12"}}, "build": map[string]interface{}{"commands": []string{
 				// The AWS CLI signs git's requests to the connection's git-http endpoint.
 				"git config --global credential.helper '!aws codecommit credential-helper $@'",
 				"git config --global credential.UseHttpPath true",

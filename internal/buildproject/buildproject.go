@@ -1,5 +1,5 @@
 // Package buildproject creates the CodeBuild projects of the project's pipelines with
-// the settings they all share: the current standard Linux image, artifacts and logs
+// the settings they all share: one current CodeBuild image (Image), artifacts and logs
 // encrypted with the project's key, a log group whose retention is bounded, and the
 // cdk-nag reasons for what CodeBuild itself requires.
 package buildproject
@@ -19,6 +19,20 @@ import (
 	"github.com/sagemaker-mlops-cdk/mlops/constructs/network"
 	"github.com/sagemaker-mlops-cdk/mlops/internal/tokens"
 )
+
+// Image is the CodeBuild image every project builds in: Amazon Linux 2023 standard:6.0,
+// the newest whose runtimes include the Go the ModelDeploy seed needs, so no build
+// downloads a toolchain. Runtimes lists what it ships, as the buildspecs may ask for
+// them in runtime-versions (CodeBuild's "available runtimes", and the image's
+// runtimes.yml in aws/aws-codebuild-docker-images).
+const Image = "aws/codebuild/amazonlinux-x86_64-standard:6.0"
+
+// Runtimes are the runtime versions Image ships, by runtime-versions name.
+var Runtimes = map[string][]string{
+	"golang": {"1.24", "1.25", "1.26"},
+	"nodejs": {"22", "24"},
+	"python": {"3.10", "3.11", "3.12", "3.13", "3.14"},
+}
 
 // Props configures a build project.
 type Props struct {
@@ -40,10 +54,6 @@ type Props struct {
 	BuildSpec awscodebuild.BuildSpec
 	// Environment variables of every build; values may be tokens.
 	Environment map[string]*string
-	// CacheLocation is the `bucket/prefix` where builds keep their cache (the paths the
-	// buildspec lists). The caller grants the role access to that prefix: CDK's own S3
-	// cache would grant the whole bucket. Default: no cache.
-	CacheLocation *string
 	// Network is the VPC the builds run in, with SecurityGroupIDs (ids or tokens).
 	// Default: none, AWS-managed networking.
 	Network network.Placement
@@ -55,12 +65,6 @@ type Props struct {
 // `/aws/codebuild/<name>`.
 func New(scope constructs.Construct, id string, props *Props) awscodebuild.PipelineProject {
 	project := awscodebuild.NewPipelineProject(scope, &id, props.projectProps(scope, id))
-	if props.CacheLocation != nil {
-		project.Node().DefaultChild().(awscodebuild.CfnProject).SetCache(&awscodebuild.CfnProject_ProjectCacheProperty{
-			Type:     jsii.String("S3"),
-			Location: props.CacheLocation,
-		})
-	}
 	props.place(scope, id, project)
 	return project
 }
@@ -135,7 +139,7 @@ func (props *Props) projectProps(scope constructs.Construct, id string) *awscode
 		Timeout:              props.Timeout,
 		EnvironmentVariables: &env,
 		Environment: &awscodebuild.BuildEnvironment{
-			BuildImage:  awscodebuild.LinuxBuildImage_STANDARD_7_0(),
+			BuildImage:  awscodebuild.LinuxBuildImage_FromCodeBuildImageId(jsii.String(Image)),
 			ComputeType: awscodebuild.ComputeType_SMALL,
 		},
 		Logging: &awscodebuild.LoggingOptions{

@@ -282,7 +282,8 @@ func TestTheProjectsPermissionsBoundaryReachesEveryRoleOfTheEndpointStacks(t *te
 }
 
 // buildspec.yml exports the build's decision under the names the pipeline's stage
-// conditions and approval read (package deploybuild), from the file the build writes.
+// conditions and approval read (package deploybuild), from the file the build writes,
+// and passes the compiled test gate on to TestStaging.
 func TestTheBuildspecExportsTheDecision(t *testing.T) {
 	data, err := os.ReadFile("buildspec.yml")
 	require.NoError(t, err)
@@ -290,8 +291,12 @@ func TestTheBuildspecExportsTheDecision(t *testing.T) {
 	for _, v := range []string{deploybuild.VarDeploy, deploybuild.VarDeployReason, deploybuild.VarModelPackageArn} {
 		assert.Contains(t, spec, "\n    - "+v+"\n", "exported-variables lists %s", v)
 	}
-	assert.Contains(t, spec, "\n      - go run .\n      - . cdk.out/"+deploybuild.DecisionFile+"\n")
+	assert.Contains(t, spec, "\n      - bash "+deploybuild.BuildScript+"\n      - . cdk.out/"+deploybuild.DecisionFile+"\n")
 	assert.Contains(t, spec, "\n    - "+deploybuild.DecisionFile+"\n", "an artifact even when no template is synthesized")
+	assert.Contains(t, spec, "\n    - "+deploybuild.TestGateFile+"\n")
+	gate, err := os.ReadFile("test-buildspec.yml")
+	require.NoError(t, err)
+	assert.Contains(t, string(gate), `"$CODEBUILD_SRC_DIR_`+deploybuild.BuildOutput+"/"+deploybuild.TestGateFile+`" -report`, "the test gate runs from the Build stage's output")
 }
 
 // A stage monitors its endpoint when its settings say so and the version has a

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import shlex
+import shutil
 import subprocess
 import time
 import urllib.request
@@ -15,6 +16,7 @@ from pathlib import Path
 
 import boto3
 import pytest
+import yaml
 from botocore.exceptions import ClientError
 from moto.sagemakerruntime.models import sagemakerruntime_backends
 
@@ -165,11 +167,29 @@ class Project:
             env.pop(k)
         return env
 
-    def build(self, out: Path, check=True):
-        """The pipeline's Build stage: buildspec.yml's `go run .` in the ModelDeploy
-        repository's seed as the stack bundled it, with the deployed build project's
-        environment."""
-        return self.r.run(["go", "run", "."], cwd=self.seed, env=self.codebuild_env("modeldeploy", CDK_OUTDIR=str(out)), check=check)
+    def checkout(self, change: dict | None = None) -> Path:
+        """The source artifact as CodeBuild extracts it for a build: a fresh copy of the
+        ModelDeploy repository's seed as the stack bundled it, with change's files
+        (name: text) written over it (at one path for every build, so that this
+        machine's Go test cache serves them all)."""
+        src = self.r.workdir / "modeldeploy-src"
+        shutil.rmtree(src, ignore_errors=True)
+        shutil.copytree(self.seed, src)
+        for name, text in (change or {}).items():
+            (src / name).write_text(text)
+        return src
+
+    def build(self, out: Path, check=True, change: dict | None = None):
+        """The pipeline's Build stage: buildspec.yml's build.sh in a checkout of the
+        ModelDeploy repository, with the deployed build project's environment. It
+        compiles (vet, test, build) the first time it sees the code and keeps the
+        programs in the project's artifact bucket in the emulator; later builds of
+        the same code fetch them. change (file name: text) is a change of the code. The Go caches stay this machine's: GO_CACHE_STORE
+        is unset (make bench measures keeping them)."""
+        env = self.codebuild_env("modeldeploy", CDK_OUTDIR=str(out))
+        assert env.pop("GO_CACHE_STORE").startswith("s3://")
+        out.mkdir(parents=True, exist_ok=True)
+        return self.r.run(["bash", "build.sh"], cwd=self.checkout(change), env=env, check=check)
 
     def deploy_stage(self, stage: str, out: Path) -> str:
         """The pipeline's CloudFormation action (CREATE_UPDATE): its stack name and its
@@ -188,9 +208,10 @@ class Project:
             cf.get_waiter("stack_create_complete").wait(StackName=action["StackName"])
         return action["StackName"]
 
-    def gate(self, answers):
-        """TestStaging: test-buildspec.yml's test gate, with the deployed test project's
-        environment, the staging endpoint answering answers."""
+    def gate(self, out: Path, answers):
+        """TestStaging: test-buildspec.yml's commands, with the deployed test project's
+        environment, the Build stage's output out as its second input (the compiled
+        test gate), the staging endpoint answering answers."""
         runtime = sagemakerruntime_backends[ACCOUNT][REGION]
         # The emulator keeps an answer per request body, and a queue of unused answers.
         runtime.results.clear()
@@ -200,7 +221,12 @@ class Project:
             self.r.endpoint + "/moto-api/static/sagemaker/endpoint-results",
             data=json.dumps({"results": results}).encode(), headers={"Content-Type": "application/json"}))
         self.report = self.r.workdir / ("test-report-{}.json".format(self.id))
-        return self.r.run(["go", "run", "./cmd/testgate", "-report", self.report], cwd=self.seed, env=self.codebuild_env("testing"), check=False)
+        spec = yaml.safe_load((self.seed / "test-buildspec.yml").read_text())
+        commands = spec["phases"]["build"]["commands"]
+        script = " && ".join(commands).replace("test-report.json", shlex.quote(str(self.report)))
+        env = dict(self.r.project_env("sagemaker-{}-testing".format(self.group)), AWS_ENDPOINT_URL=self.r.endpoint,
+                   CODEBUILD_SRC_DIR_EndpointStacks=str(out))
+        return self.r.run(["bash", "-c", script], cwd=self.seed, env=env, check=False)
 
     def decision(self, out: Path) -> dict:
         """The build's decision as buildspec.yml exports it (`. cdk.out/deploy.env`):
@@ -217,7 +243,7 @@ class Project:
         if decision["DEPLOY"] != "true":
             return "skipped: " + decision["DEPLOY_REASON"]
         self.deploy_stage("DeployStaging", out)
-        result = self.gate(answers)
+        result = self.gate(out, answers)
         if result.returncode != 0:
             failures = [line for line in result.stderr.splitlines() if line.startswith("FAILED:")]
             return "stopped at TestStaging: " + (failures[0] if failures else result.stderr.strip())

@@ -5,19 +5,22 @@
 2. register model versions, reject one, approve others, and put each state change
    event on the emulator's event bus to see which ones the deployed approval rule
    routes;
-3. build like the deploy pipeline's Build stage (the seed's `go run .`, with the build
-   project's own environment) and check it picked the newest approved version;
+3. build like the deploy pipeline's Build stage (the seed's build.sh, with the build
+   project's own environment): new code is vetted, tested and compiled, and the
+   programs kept in the artifact bucket; check it picked the newest approved version;
 4. deploy staging through the CloudFormation API with the stack name and template path
-   of the pipeline's action, check the endpoint, run the test gate (the seed's
-   cmd/testgate, with the test project's environment), then deploy prod;
+   of the pipeline's action, check the endpoint, run the test gate (the program the
+   Build stage compiled, with the test project's environment), then deploy prod;
 5. roll out and roll back: approve a newer version (deployed to both stages), reject it
    (the build redeploys the newest version still Approved, through the test gate),
    reject a version no stage serves (the deploy stages are skipped), reject the last
-   Approved one (nothing deployed, the build says why);
+   Approved one (nothing deployed, the build says why); each of these builds finds
+   the code compiled and only resolves and synthesizes;
 6. monitor: a version registered with a data-quality baseline (as the ModelBuild
    pipeline's check writes it) deploys monitored endpoints, the build saying so; a
    version without one deployed unmonitored in step 3, the build saying why;
-7. check the failures: a failing test gate keeps prod as it was;
+7. check the failures: a change whose test fails stops the Build stage and keeps
+   nothing compiled; a failing test gate keeps prod as it was;
 8. clean up as the walkthrough's step 6 says, and check what is retained.
 
 moto runs neither CodePipeline nor SageMaker's blue/green updates: the pipeline's
@@ -31,6 +34,7 @@ Each step prints its duration; nothing asserts on time.
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 from botocore.exceptions import ClientError
@@ -132,7 +136,10 @@ def test_the_whole_flow(rehearsal):
 
     build_out = r.workdir / "build"
     with step("3. build the endpoint stacks like the pipeline's Build stage"):
+        started = time.monotonic()
         proc = p.build(build_out)
+        print("   new code: vet, test, compile, resolve and synthesize in {:.1f}s".format(time.monotonic() - started))
+        assert "): vet, test and compile" in proc.stdout and "Build: compiled and tested; kept in s3://sagemaker-project-{}/".format(p.id) in proc.stdout, proc.stdout
         assert "Synthesizing the endpoint stacks of model package {}".format(approved) in proc.stdout, proc.stdout
         assert "Deploying without monitoring: model package {} records no data-quality baseline".format(approved) in proc.stdout, proc.stdout
         assert p.decision(build_out)["DEPLOY"] == "true", "no stage runs it yet"
@@ -159,7 +166,10 @@ def test_the_whole_flow(rehearsal):
     with step("5. roll out a newer version, roll back by rejecting it, reject what no stage serves, reject the last"):
         def approve_and_run(version, status, out):
             p.set_status(version, status)
-            p.build(r.workdir / out)
+            started = time.monotonic()
+            proc = p.build(r.workdir / out)
+            print("   {} {}: the build fetched the compiled code, resolved and synthesized in {:.1f}s".format(status, version.split("/")[-1], time.monotonic() - started))
+            assert "was tested and compiled by an earlier execution: resolving and synthesizing only" in proc.stdout, proc.stdout
             return p.after_build(r.workdir / out, REALISTIC)
 
         newer = p.register()
@@ -216,12 +226,19 @@ def test_the_whole_flow(rehearsal):
         print("   job definitions created in moto for both endpoints (baseline, captured data, monitoring-<stage>/ output) and")
         print("   their drift alarms; placeholder: the monitoring schedules (moto 5.2.5 has none; the synth tests check them)")
 
-    with step("7. failures: a failing test gate keeps prod away"):
+    with step("7. failures: a failing test stops the Build stage; a failing test gate keeps prod away"):
         # A second project, so that its staging stack is created, not updated: moto does
         # not carry a replaced model over to the endpoint config on stack updates.
         q = Project(r, "p-gatefails01")
         q.deploy()
         version = q.register("Approved")
+        failing = "package main\n\nimport \"testing\"\n\nfunc TestAChangeThatBreaks(t *testing.T) { t.Fatal(\"a broken change\") }\n"
+        proc = q.build(r.workdir / "build-q-broken", check=False, change={"broken_test.go": failing})
+        assert proc.returncode != 0 and "a broken change" in proc.stdout + proc.stderr, proc.stdout
+        assert not (r.workdir / "build-q-broken" / "deploy.env").exists(), "no decision: the stages after Build do not run"
+        kept = r.client("s3").list_objects_v2(Bucket="sagemaker-project-" + q.id, Prefix="codebuild-cache/").get("Contents", [])
+        assert kept == [], "a failing test keeps nothing compiled: every execution of that code fails the same way"
+        print("   a change whose test fails stops the Build stage, and nothing compiled is kept for it")
         q.build(r.workdir / "build-q")
         outcome = q.after_build(r.workdir / "build-q", ["<html>model server error</html>"] * 24)
         assert outcome.startswith('stopped at TestStaging: FAILED: call 1 (row 0): the answer "<html>model server error</html>" is not a number'), outcome
