@@ -69,8 +69,9 @@ func TestArtifactBucketIsEncryptedVersionedPrivateLoggedAndRetained(t *testing.T
 	logging := p["LoggingConfiguration"].(map[string]any)
 	assert.Equal(t, "artifacts/", logging["LogFilePrefix"])
 	assert.NotEqual(t, "${"+bucket.LogicalID+"}", testutil.Render(logging["DestinationBucketName"]), "logs go to a second bucket")
-	rule := testutil.Only(t, p["LifecycleConfiguration"].(map[string]any)["Rules"])
-	assert.Equal(t, 90.0, rule["NoncurrentVersionExpiration"].(map[string]any)["NoncurrentDays"])
+	rules := p["LifecycleConfiguration"].(map[string]any)["Rules"]
+	assert.Equal(t, 90.0, testutil.Item(t, rules, 0)["NoncurrentVersionExpiration"].(map[string]any)["NoncurrentDays"])
+	assert.Equal(t, "codebuild-cache/", testutil.Item(t, rules, 1)["Prefix"], "only the build caches expire")
 	assert.Equal(t, "Retain", bucket.Raw["DeletionPolicy"])
 	assert.Equal(t, "Retain", bucket.Raw["UpdateReplacePolicy"])
 
