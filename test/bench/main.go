@@ -120,17 +120,11 @@ func makeTestOnAFreshClone(dir string) (time.Duration, error) {
 	out, err := cmd.CombinedOutput()
 	d := time.Since(start)
 	if err != nil {
-		return 0, fmt.Errorf("make test on a fresh clone: %v\n%s", err, tail(out, 4000))
+		log := filepath.Join(".tools", "bin", "bench-make-test.log")
+		_ = os.WriteFile(log, out, 0o644)
+		return 0, fmt.Errorf("make test on a fresh clone: %v (its output: %s)", err, log)
 	}
 	return d, nil
-}
-
-// tail is the last n bytes of out.
-func tail(out []byte, n int) []byte {
-	if len(out) > n {
-		return out[len(out)-n:]
-	}
-	return out
 }
 
 // cdkContext is cdk.json's context plus what the CDK CLI adds to every synth, so the

@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import logging
 import re
-import socket
 import sys
 from pathlib import Path
 from typing import Any, Dict, Optional
@@ -435,10 +434,10 @@ def start() -> tuple[ThreadedMotoServer, int]:
     _check_stack_parameters()
     for cache in (parsing.get_model_list, parsing.get_model_map, parsing.get_name_type_map):
         cache.cache_clear()
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    # Port 0: the server binds a port the system picks, which no other emulator of a
+    # run side by side can take between choosing and binding it.
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
+    port = server.get_host_and_port()[1]
     _HandledInProcess.endpoint = "http://127.0.0.1:{}".format(port)
     return server, port

@@ -4,14 +4,15 @@
 package motoserver
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"fmt"
-	"net"
+	"io"
 	"net/http"
 	"os"
 	"os/exec"
-	"strconv"
+	"regexp"
 	"sync"
 	"testing"
 	"time"
@@ -74,40 +75,48 @@ func Stop() {
 	}
 }
 
+// start runs moto_server on a port the system picks and reads the port from the
+// server's own startup line: a port chosen beforehand could be taken by another
+// emulator in between (test runs side by side), and the tests would then talk to it.
 func start() (*Server, error) {
 	bin, err := exec.LookPath("moto_server")
 	if err != nil {
 		return nil, fmt.Errorf("moto_server is not on PATH: pip install \"moto[server]==5.2.5\" (make test puts the repository's venv on PATH)")
 	}
-	port, err := freePort()
+	s := &Server{cmd: exec.Command(bin, "-H", "127.0.0.1", "-p", "0")}
+	stderr, err := s.cmd.StderrPipe()
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{URL: "http://127.0.0.1:" + strconv.Itoa(port)}
-	s.cmd = exec.Command(bin, "-H", "127.0.0.1", "-p", strconv.Itoa(port))
 	if err := s.cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start moto_server: %v", err)
 	}
-	deadline := time.Now().Add(30 * time.Second)
-	for time.Now().Before(deadline) {
-		if resp, err := http.Get(s.URL + "/moto-api/data.json"); err == nil {
-			resp.Body.Close()
+	found := make(chan string, 1)
+	go func() {
+		lines := bufio.NewScanner(stderr)
+		for lines.Scan() {
+			if m := runningOn.FindStringSubmatch(lines.Text()); m != nil {
+				found <- m[1]
+				break
+			}
+		}
+		close(found)
+		_, _ = io.Copy(io.Discard, stderr)
+	}()
+	select {
+	case url, ok := <-found:
+		if ok {
+			s.URL = url
 			return s, nil
 		}
-		time.Sleep(100 * time.Millisecond)
+	case <-time.After(30 * time.Second):
 	}
 	_ = s.cmd.Process.Kill()
-	return nil, fmt.Errorf("moto_server did not answer on %s within 30s", s.URL)
+	return nil, fmt.Errorf("moto_server did not say where it runs within 30s")
 }
 
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
-}
+// runningOn is the line moto_server logs once it listens.
+var runningOn = regexp.MustCompile(`Running on (http://127\.0\.0\.1:[0-9]+)`)
 
 // Post sends a JSON body to one of moto's own APIs (e.g. /moto-api/reset).
 func (s *Server) Post(path string, body []byte) error {
