@@ -52,7 +52,7 @@ def container(work: Path) -> dict:
     python = Path(os.environ.get("CONTAINER_PYTHON") or sys.executable)
     (home / "bin").mkdir(parents=True)
     (home / "bin" / "python3").symlink_to(python)
-    return {"GOMODCACHE": str(home / "go-mod"), "GOCACHE": str(home / "go-build"), "VENV": str(home / "bin")}
+    return {"GOMODCACHE": str(home / "go-mod"), "GOCACHE": str(home / "go-build"), "BIN": str(home / "bin")}
 
 
 def build(p: Project, work: Path, name: str, env: dict, change: dict | None = None) -> float:
@@ -60,12 +60,9 @@ def build(p: Project, work: Path, name: str, env: dict, change: dict | None = No
     out.mkdir()
     proxy = subprocess.run(["go", "env", "GOPROXY"], capture_output=True, text=True, check=True).stdout.strip()
     full = dict(p.codebuild_env("modeldeploy", CDK_OUTDIR=str(out)), GOPROXY=proxy, GOMODCACHE=env["GOMODCACHE"], GOCACHE=env["GOCACHE"],
-                PATH="{}:{}".format(env["VENV"], p.r.env["PATH"]))
+                PATH="{}:{}".format(env["BIN"], p.r.env["PATH"]))
     # CodeBuild extracts the source into a directory of its own for each build.
-    checkout = work / ("src-" + name)
-    shutil.copytree(p.seed, checkout)
-    for file, text in (change or {}).items():
-        (checkout / file).write_text(text)
+    checkout = p.checkout(change, "src-" + name)
     started = time.monotonic()
     proc = subprocess.run(["bash", "build.sh"], cwd=checkout, env=dict(p.r.env, **full), capture_output=True, text=True)
     took = time.monotonic() - started

@@ -167,12 +167,13 @@ class Project:
             env.pop(k)
         return env
 
-    def checkout(self, change: dict | None = None) -> Path:
+    def checkout(self, change: dict | None = None, name: str = "modeldeploy-src") -> Path:
         """The source artifact as CodeBuild extracts it for a build: a fresh copy of the
-        ModelDeploy repository's seed as the stack bundled it, with change's files
-        (name: text) written over it (at one path for every build, so that this
-        machine's Go test cache serves them all)."""
-        src = self.r.workdir / "modeldeploy-src"
+        ModelDeploy repository's seed as the stack bundled it in the directory name of
+        the work directory, with change's files (name: text) written over it. The
+        rehearsals use one directory for every build, so that this machine's Go test
+        cache serves them all."""
+        src = self.r.workdir / name
         shutil.rmtree(src, ignore_errors=True)
         shutil.copytree(self.seed, src)
         for name, text in (change or {}).items():
