@@ -17,6 +17,7 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 
+	"github.com/sagemaker-mlops-cdk/mlops/internal/synthwalk"
 	"github.com/sagemaker-mlops-cdk/mlops/internal/tokens"
 )
 
@@ -145,36 +146,29 @@ type Tag struct {
 // property override for the functions and roles of CDK's custom resource providers,
 // which are plain CfnResources CDK's Tags cannot reach. (Scalable targets stay
 // untagged: CloudFormation now tags them, but CDK's CfnScalableTarget has no Tags and
-// CDK's template validation rejects them.)
+// CDK's template validation rejects them.) The override is made once, at synthesis
+// (see synthwalk), through a construct TagsOfUntaggableResources that ApplyTags adds
+// to scope: it may be called once per scope.
 func (i Identity) ApplyTags(scope constructs.IConstruct, extra ...Tag) {
 	all := append([]Tag{{TagProjectName, i.Name}, {TagProjectID, i.ID}}, extra...)
 	tags := awscdk.Tags_Of(scope)
 	for _, t := range all {
 		tags.Add(jsii.String(t.Key), jsii.String(t.Value), nil)
 	}
-	awscdk.Aspects_Of(scope).Add(&untaggedByCDK{tags: all}, nil)
+	tagsOverride := make([]map[string]string, len(all))
+	for n, t := range all {
+		tagsOverride[n] = map[string]string{"Key": t.Key, "Value": t.Value}
+	}
+	synthwalk.Resources(scope, "TagsOfUntaggableResources", nil, func(resource awscdk.CfnResource) {
+		if slices.Contains(untaggedTypes, *resource.CfnResourceType()) && !*awscdk.TagManager_IsTaggable(resource) {
+			resource.AddPropertyOverride(jsii.String("Tags"), tagsOverride)
+		}
+	})
 }
 
 // untaggedTypes are the resource types that CloudFormation tags but that the
 // library's constructs, or CDK's own, create as resources CDK cannot tag.
 var untaggedTypes = []string{"AWS::IAM::Role", "AWS::Lambda::Function"}
-
-// untaggedByCDK sets the Tags of the resources of untaggedTypes that CDK's Tags
-// cannot reach.
-type untaggedByCDK struct{ tags []Tag }
-
-// Visit tags node when it is such a resource.
-func (a *untaggedByCDK) Visit(node constructs.IConstruct) {
-	resource, ok := node.(awscdk.CfnResource)
-	if !ok || *awscdk.TagManager_IsTaggable(resource) || !slices.Contains(untaggedTypes, *resource.CfnResourceType()) {
-		return
-	}
-	tags := make([]map[string]string, len(a.tags))
-	for n, t := range a.tags {
-		tags[n] = map[string]string{"Key": t.Key, "Value": t.Value}
-	}
-	resource.AddPropertyOverride(jsii.String("Tags"), tags)
-}
 
 // ArnName is the project's SageMaker resource name `<name>-<id><suffix>` as it
 // appears in the resource's ARN. SageMaker lowercases names in ARNs and IAM compares

@@ -14,6 +14,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/sagemaker-mlops-cdk/mlops/constructs/project"
+	"github.com/sagemaker-mlops-cdk/mlops/internal/synthwalk"
 )
 
 // Names and locations shared by the published templates and the stack that publishes
@@ -53,10 +54,11 @@ func BoundaryArn(scope constructs.IConstruct) *string {
 // generate from the stack's name, `sagemaker-<id>-<logical id>`, so that the launch
 // role can be limited to the names of projects. A logical id too long for the
 // resource type's limit keeps its start and its last 8 characters, CDK's hash of the
-// construct path, so names stay unique.
+// construct path, so names stay unique. The names are given at synthesis, once for
+// the whole tree (see synthwalk), through a construct ResourceNames added to scope.
 func NameResources(scope constructs.IConstruct, p project.Identity) {
-	awscdk.Aspects_Of(scope).Add(&namer{prefix: namePrefix + p.ID + "-", longestPrefix: namePrefix + p.Longest().ID + "-"},
-		&awscdk.AspectOptions{Priority: awscdk.AspectPriority_MUTATING()})
+	n := namer{prefix: namePrefix + p.ID + "-", longestPrefix: namePrefix + p.Longest().ID + "-"}
+	synthwalk.Resources(scope, "ResourceNames", awscdk.AspectPriority_MUTATING(), n.name)
 }
 
 // nameRules are the resource types NameResources names: the property, the longest
@@ -74,15 +76,11 @@ var nameRules = map[string]struct {
 	"AWS::Logs::LogGroup":              {"LogGroupName", 512, false},
 }
 
-// namer is the aspect of NameResources.
+// namer names the resources of NameResources.
 type namer struct{ prefix, longestPrefix string }
 
-// Visit names node when it is a resource of one of nameRules' types without a name.
-func (n *namer) Visit(node constructs.IConstruct) {
-	resource, ok := node.(awscdk.CfnResource)
-	if !ok {
-		return
-	}
+// name names resource when it is of one of nameRules' types and has no name.
+func (n namer) name(resource awscdk.CfnResource) {
 	rule, ok := nameRules[*resource.CfnResourceType()]
 	if !ok || hasName(resource, rule.property) {
 		return
@@ -126,18 +124,13 @@ func hasName(resource awscdk.CfnResource, property string) bool {
 // ScopeRoles gives every role below scope the IAM path path, and no name of its own:
 // CloudFormation names each after the stack, so that a template needs no
 // CAPABILITY_NAMED_IAM (whether SageMaker grants it when it creates a project's stack
-// is not documented).
+// is not documented). The roles are changed at synthesis, once for the whole tree
+// (see synthwalk), through a construct RolePaths added to scope.
 func ScopeRoles(scope constructs.IConstruct, path string) {
-	awscdk.Aspects_Of(scope).Add(&roleScope{path: path}, &awscdk.AspectOptions{Priority: awscdk.AspectPriority_MUTATING()})
-}
-
-// roleScope is the aspect of ScopeRoles.
-type roleScope struct{ path string }
-
-// Visit sets the path of node, and removes its name, when it is a role.
-func (r *roleScope) Visit(node constructs.IConstruct) {
-	if resource, ok := node.(awscdk.CfnResource); ok && *resource.CfnResourceType() == "AWS::IAM::Role" {
-		resource.AddPropertyOverride(jsii.String("Path"), r.path)
-		resource.AddPropertyDeletionOverride(jsii.String("RoleName"))
-	}
+	synthwalk.Resources(scope, "RolePaths", awscdk.AspectPriority_MUTATING(), func(resource awscdk.CfnResource) {
+		if *resource.CfnResourceType() == "AWS::IAM::Role" {
+			resource.AddPropertyOverride(jsii.String("Path"), path)
+			resource.AddPropertyDeletionOverride(jsii.String("RoleName"))
+		}
+	})
 }

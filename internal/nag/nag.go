@@ -3,8 +3,8 @@
 // wildcard it accepts (literally, or by a pattern anchored at both ends), so a new
 // wildcard is still reported.
 //
-// Suppressions are written as the resource metadata cdk-nag reads (`cdk_nag`, in the
-// format its NagSuppressions class writes), without loading cdk-nag into the synth:
+// Suppressions are written as the resource or template metadata cdk-nag reads
+// (`cdk_nag`, in the format its NagSuppressions class writes), without loading cdk-nag into the synth:
 // loading it costs a Go CDK app about 0.15 s, and only the checks need it.
 package nag
 
@@ -73,30 +73,43 @@ func (r Rule) metadata() map[string]interface{} {
 }
 
 // Suppress accepts rules on every CloudFormation resource of c and below it, as
-// cdk-nag's NagSuppressions.addResourceSuppressions does with applyToChildren. It
-// panics when a rule has no reason of 10 characters or more, or a bad pattern.
+// cdk-nag's NagSuppressions.addResourceSuppressions does with applyToChildren; on a
+// stack, it writes them in the stack's template metadata, as
+// NagSuppressions.addStackSuppressions does, which cdk-nag applies to every resource
+// of the stack (two calls to jsii instead of two per resource). It panics when a rule
+// has no reason of 10 characters or more, or a bad pattern.
 func Suppress(c constructs.IConstruct, rules ...Rule) {
 	entries := make([]interface{}, 0, len(rules))
 	for _, r := range rules {
 		entries = append(entries, r.metadata())
 	}
+	if stack, ok := c.(awscdk.Stack); ok && *awscdk.Stack_IsStack(c) {
+		options := stack.TemplateOptions()
+		metadata := map[string]interface{}{}
+		if existing := options.Metadata(); existing != nil {
+			metadata = *existing
+		}
+		metadata[metadataKey] = merged(metadata[metadataKey], entries)
+		options.SetMetadata(&metadata)
+		return
+	}
 	for _, child := range *c.Node().FindAll(constructs.ConstructOrder_PREORDER) {
 		if resource, ok := child.(awscdk.CfnResource); ok {
-			addRules(resource, entries)
+			resource.AddMetadata(jsii.String(metadataKey), merged(resource.GetMetadata(jsii.String(metadataKey)), entries))
 		}
 	}
 }
 
-// addRules appends entries to the suppressions resource already has, dropping exact
-// repeats as cdk-nag does.
-func addRules(resource awscdk.CfnResource, entries []interface{}) {
-	var existing []interface{}
-	if md, ok := resource.GetMetadata(jsii.String(metadataKey)).(map[string]interface{}); ok {
-		existing, _ = md["rules_to_suppress"].([]interface{})
+// merged appends entries to the suppressions of the cdk_nag metadata existing,
+// dropping exact repeats as cdk-nag does.
+func merged(existing interface{}, entries []interface{}) map[string]interface{} {
+	var rules []interface{}
+	if md, ok := existing.(map[string]interface{}); ok {
+		rules, _ = md["rules_to_suppress"].([]interface{})
 	}
 	seen := map[string]bool{}
 	var all []interface{}
-	for _, e := range append(existing, entries...) {
+	for _, e := range append(rules, entries...) {
 		key, err := json.Marshal(e)
 		if err != nil {
 			panic("nag.Suppress: " + err.Error())
@@ -106,7 +119,7 @@ func addRules(resource awscdk.CfnResource, entries []interface{}) {
 			all = append(all, e)
 		}
 	}
-	resource.AddMetadata(jsii.String(metadataKey), map[string]interface{}{"rules_to_suppress": all})
+	return map[string]interface{}{"rules_to_suppress": all}
 }
 
 // Ref is how cdk-nag writes a reference to the CloudFormation resource of c (an L1, or
