@@ -4,8 +4,9 @@
 // wildcard is still reported.
 //
 // Suppressions are written as the resource or template metadata cdk-nag reads
-// (`cdk_nag`, in the format its NagSuppressions class writes), without loading cdk-nag into the synth:
-// loading it costs a Go CDK app about 0.15 s, and only the checks need it.
+// (`cdk_nag`, in the format its NagSuppressions class writes), without loading
+// cdk-nag into the synth: loading it costs a Go CDK app about 0.15 s, and only the
+// checks need it.
 package nag
 
 import (
