@@ -193,6 +193,9 @@ func newPipeline(c constructs.Construct, props *ModelBuildProps, build awscodebu
 		PipelineType:             awscodepipeline.PipelineType_V2,
 		ArtifactBucket:           props.Artifacts.Bucket(),
 		RestartExecutionOnUpdate: jsii.Bool(false),
+		// The actions run as the pipeline's role: CDK's default role per action
+		// is one the pipeline's role may assume, so it bounds nothing.
+		UsePipelineRoleForActions: jsii.Bool(true),
 		Stages: &[]*awscodepipeline.StageProps{
 			{StageName: jsii.String("Source"), Actions: &[]awscodepipeline.IAction{sourceAction}},
 			{StageName: jsii.String("Build"), Actions: &[]awscodepipeline.IAction{

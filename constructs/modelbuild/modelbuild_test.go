@@ -141,6 +141,26 @@ func TestThePipelineRoleUsesTheTeamsRegistryAndBucket(t *testing.T) {
 	assert.Contains(t, granted["sagemaker:DescribeModelPackage"], "arn:aws:sagemaker:eu-west-1:111111111111:model-package/churn-models/*")
 }
 
+// The actions run as the pipeline's role, which holds what they need: CDK's default of
+// one role per action, each assumable by the pipeline's role, would add two roles and
+// two policies that bound nothing the pipeline's role could not reach anyway.
+func TestTheActionsRunAsThePipelinesRole(t *testing.T) {
+	tpl := buildTemplate(t)
+	pipeline := tpl.One(t, "AWS::CodePipeline::Pipeline")
+	assert.Equal(t, map[string]string{"Source/Source": "", "Build/BuildAndRunSageMakerPipeline": ""}, testutil.ActionRoles(pipeline))
+	role := strings.TrimSuffix(strings.TrimPrefix(testutil.Render(pipeline.Properties["RoleArn"]), "${"), ".Arn}")
+	granted := map[string]bool{}
+	for _, s := range tpl.RoleStatements(role) {
+		for _, a := range s.Actions {
+			granted[a] = true
+		}
+	}
+	for _, action := range []string{"codecommit:GetBranch", "codecommit:UploadArchive", "codebuild:StartBuild", "codebuild:BatchGetBuilds"} {
+		assert.True(t, granted[action], "the pipeline role may %s", action)
+	}
+	assert.False(t, granted["sts:AssumeRole"], "there is no action role to assume")
+}
+
 func TestBadPropsPanicWithWhatIsAllowed(t *testing.T) {
 	app := testutil.NewApp(t, "", nil)
 	for name, tc := range map[string]struct {

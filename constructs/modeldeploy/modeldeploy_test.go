@@ -95,6 +95,25 @@ func TestAStageElsewhereUsesTheBootstrapRolesOfTheQualifierGiven(t *testing.T) {
 	assert.NotContains(t, testutil.Render(prod[0].(map[string]any)["Configuration"].(map[string]any)["RoleArn"]), "cdk-", "prod is local: the project's deployment role deploys it")
 }
 
+// The actions run as the pipeline's role, except a deployment to another account,
+// which goes through that account's CDK deploy role: CDK's default of one role per
+// action, each assumable by the pipeline's role, would add roles that bound nothing
+// the pipeline's role could not reach anyway.
+func TestTheActionsRunAsThePipelinesRoleExceptInAnotherAccount(t *testing.T) {
+	tpl := deployTemplate(t)
+	assert.Equal(t, map[string]string{
+		"Source/Source":                   "",
+		"Build/BuildEndpointStacks":       "",
+		"DeployStaging/Deploy":            "arn:aws:iam::222222222222:role/cdk-teamqual-deploy-role-222222222222-eu-west-1",
+		"DeployStaging/TestStaging":       "",
+		"DeployStaging/ApproveDeployment": "",
+		"DeployProd/Deploy":               "",
+	}, testutil.ActionRoles(tpl.One(t, "AWS::CodePipeline::Pipeline")))
+	for _, role := range tpl.Resources("AWS::IAM::Role") {
+		assert.NotContains(t, role.LogicalID, "CodePipelineActionRole")
+	}
+}
+
 // The team's registry and bucket are what the builds are told, and the stage
 // elsewhere is described in the build's environment.
 func TestTheBuildsUseTheTeamsRegistryAndBucket(t *testing.T) {

@@ -5,6 +5,7 @@ package testutil
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -191,4 +192,25 @@ func Item(t testing.TB, v any, i int) map[string]any {
 		t.Fatalf("element %d of %v is no object", i, v)
 	}
 	return m
+}
+
+// ActionRoles maps each action of a CodePipeline pipeline to the role it runs as, as
+// rendered by Render: empty when the action declares none and so runs as the
+// pipeline's own role.
+func ActionRoles(pipeline Resource) map[string]string {
+	out := map[string]string{}
+	stages, _ := pipeline.Properties["Stages"].([]any)
+	for _, s := range stages {
+		stage, _ := s.(map[string]any)
+		actions, _ := stage["Actions"].([]any)
+		for _, a := range actions {
+			action, _ := a.(map[string]any)
+			role := ""
+			if arn, ok := action["RoleArn"]; ok {
+				role = Render(arn)
+			}
+			out[fmt.Sprint(stage["Name"], "/", action["Name"])] = role
+		}
+	}
+	return out
 }
