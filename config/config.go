@@ -100,8 +100,10 @@ type Config struct {
 // in SageMaker Studio.
 type Studio struct {
 	// Enabled synthesizes the templates and the stack that publishes them (key
-	// `studio.enabled`). Parse turns it on unless a stage deploys to another account,
-	// which the templates do not support.
+	// `studio.enabled`). Off by default: the publication is the account's and region's,
+	// not a project's (a stack and a bucket of fixed names), for a platform
+	// administrator to deploy once, not for every `cdk deploy --all` of a project. The
+	// templates keep every stage in the project's account.
 	Enabled bool
 	// DomainID is a SageMaker domain to tag with the templates' location, so that its
 	// Studio lists them (key `studio.domainId`). Empty leaves the domain to the
@@ -253,7 +255,6 @@ func Default() Config {
 		Prod:                            DefaultStage(project.Prod),
 		TestGate:                        TestGate{Invocations: deploybuild.MinTestInvocations, P95LatencyMs: deploybuild.DefaultTestP95LatencyMs},
 		BootstrapQualifier:              deploybuild.DefaultBootstrapQualifier,
-		Studio:                          Studio{Enabled: true},
 	}
 }
 
@@ -332,10 +333,6 @@ func Parse(context map[string]any) (Config, error) {
 			// Serverless endpoints run no isolated containers.
 			cfg.stage(name).NetworkIsolation = false
 		}
-	}
-	if _, set := context["studio.enabled"]; !set && len(cfg.StageAccounts()) > 0 {
-		// The Studio templates keep every stage in the project's account.
-		cfg.Studio.Enabled = false
 	}
 	if len(problems) == 0 {
 		problems = append(problems, cfg.crossFieldProblems()...)
@@ -514,6 +511,9 @@ func (c Config) accountProblems() []string {
 // studioProblems reports what the Studio templates do not support.
 func (c Config) studioProblems() []string {
 	if !c.Studio.Enabled {
+		if c.Studio.DomainID != "" {
+			return []string{fmt.Sprintf("studio.domainId %q is set while studio.enabled is false: the domain is tagged by the StudioTemplates stack, which only studio.enabled=true synthesizes; set studio.enabled to true, or leave studio.domainId unset", c.Studio.DomainID)}
+		}
 		return nil
 	}
 	var out []string

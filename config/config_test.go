@@ -179,6 +179,31 @@ func TestMultiAccountRules(t *testing.T) {
 	assert.NoError(t, err)
 }
 
+// The Studio templates are the platform's (a stack and a bucket of fixed names per
+// account and region): a project synthesizes them only when asked, and a domain to tag
+// or a stage elsewhere with them is refused.
+func TestStudioIsOptInAndKeepsTheStagesInTheProjectsAccount(t *testing.T) {
+	cfg, err := Parse(map[string]any{})
+	require.NoError(t, err)
+	assert.False(t, cfg.Studio.Enabled, "off by default")
+	cfg, err = Parse(map[string]any{"studio.enabled": "true", "studio.domainId": "d-abc123"})
+	require.NoError(t, err)
+	assert.Equal(t, Studio{Enabled: true, DomainID: "d-abc123"}, cfg.Studio)
+	for _, tc := range []struct {
+		context map[string]any
+		want    string
+	}{
+		{map[string]any{"studio.domainId": "d-abc123"},
+			`studio.domainId "d-abc123" is set while studio.enabled is false: the domain is tagged by the StudioTemplates stack, which only studio.enabled=true synthesizes; set studio.enabled to true, or leave studio.domainId unset`},
+		{map[string]any{"studio.enabled": true, "account": "111111111111", "region": "eu-west-1", "staging.account": "222222222222"},
+			`staging.account "222222222222" is another account than the project's while studio.enabled is true`},
+	} {
+		_, err := Parse(tc.context)
+		require.Error(t, err, tc.context)
+		assert.Contains(t, err.Error(), tc.want)
+	}
+}
+
 func TestRepositoryRules(t *testing.T) {
 	const arn = "arn:aws:codeconnections:eu-west-1:111111111111:connection/0c9a8b7d-1e2f-4a3b-9c8d-7e6f5a4b3c2d"
 	cases := []struct {

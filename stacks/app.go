@@ -17,8 +17,8 @@ type Project struct {
 	// Staging and Prod are the stages' endpoint stacks, the same stacks the deploy
 	// pipeline deploys, for an engineer to synthesize or deploy by hand.
 	Staging, Prod *endpointstack.EndpointStack
-	// Studio publishes the project as SageMaker project templates for Studio; nil when
-	// the configuration turns them off (studio.enabled).
+	// Studio publishes the project as SageMaker project templates for Studio; nil
+	// unless the configuration turns them on (studio.enabled).
 	Studio *StudioTemplates
 }
 

@@ -23,7 +23,7 @@ func endpointTemplates(t *testing.T, context map[string]any) (staging, prod test
 	if tpls, ok := endpointCache[key]; ok {
 		return tpls[0], tpls[1]
 	}
-	cfg, err := config.Parse(withoutStudio(context))
+	cfg, err := config.Parse(context)
 	require.NoError(t, err)
 	p := stacks.NewProject(testutil.NewApp(t, "", context), cfg)
 	tpls := [2]testutil.Template{testutil.Synth(t, p.Staging.Stack), testutil.Synth(t, p.Prod.Stack)}

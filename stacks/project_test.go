@@ -24,7 +24,7 @@ func projectTemplate(t *testing.T, context map[string]any) testutil.Template {
 	if tpl, ok := projectTemplates[key]; ok {
 		return tpl
 	}
-	cfg, err := config.Parse(withoutStudio(context))
+	cfg, err := config.Parse(context)
 	require.NoError(t, err)
 	app := testutil.NewApp(t, "", context)
 	p := stacks.NewProject(app, cfg)
@@ -34,16 +34,6 @@ func projectTemplate(t *testing.T, context map[string]any) testutil.Template {
 }
 
 func defaultTemplate(t *testing.T) testutil.Template { return projectTemplate(t, nil) }
-
-// withoutStudio turns the Studio templates off unless context says otherwise: the
-// project stack's tests do not need them (studio_test.go has its own synthesis).
-func withoutStudio(context map[string]any) map[string]any {
-	out := map[string]any{"studio.enabled": "false"}
-	for k, v := range context {
-		out[k] = v
-	}
-	return out
-}
 
 func sandboxTemplate(t *testing.T) testutil.Template {
 	return projectTemplate(t, map[string]any{

@@ -30,11 +30,16 @@ type studioSynthesis struct {
 
 var studioSyntheses = map[string]studioSynthesis{}
 
-func studioTemplates(t *testing.T, context map[string]any) studioSynthesis {
+// studioTemplates synthesizes the app of context with its Studio templates on.
+func studioTemplates(t *testing.T, extra map[string]any) studioSynthesis {
 	t.Helper()
-	key := testutil.Render(context)
+	key := testutil.Render(extra)
 	if s, ok := studioSyntheses[key]; ok {
 		return s
+	}
+	context := map[string]any{"studio.enabled": "true"}
+	for k, v := range extra {
+		context[k] = v
 	}
 	cfg, err := config.Parse(context)
 	require.NoError(t, err)

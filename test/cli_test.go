@@ -2,6 +2,7 @@ package test
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -30,37 +31,47 @@ func cdk(t *testing.T, args ...string) (string, string, error) {
 }
 
 // TestCLISynthPrintsNoWarningAndMatchesTheTestedTemplates synthesizes the app with the
-// real CDK CLI and cdk.json, as `make synth` does: it prints no warning of any kind (only
-// the CLI's own success line for a multi-stack app), and writes byte for byte the
-// templates the other tests check (the Studio templates' JSON and YAML included), so
-// those tests check what is deployed and synthesis is deterministic. The CLI prints its messages to stderr, or to stdout when CI=true is
+// real CDK CLI and cdk.json, as `make synth` does (and as `make synth` with the
+// configuration's -c values does, for one with the Studio templates on): it prints no
+// warning of any kind (only the CLI's own success line for a multi-stack app), and
+// writes byte for byte the templates the other tests check (the Studio templates' JSON
+// and YAML included), so those tests check what is deployed and synthesis is
+// deterministic. The CLI prints its messages to stderr, or to stdout when CI=true is
 // set (as CI systems do), so both streams are read: with --quiet neither holds a template.
 func TestCLISynthPrintsNoWarningAndMatchesTheTestedTemplates(t *testing.T) {
-	out := t.TempDir()
-	stdout, stderr, err := cdk(t, "synth", "--quiet", "--output", out)
-	require.NoError(t, err, stderr)
-	for _, line := range strings.Split(strings.TrimSpace(stdout+"\n"+stderr), "\n") {
-		assert.True(t, line == "" || strings.HasPrefix(line, "Successfully synthesized to ") || strings.HasPrefix(line, "Supply a stack id "),
-			"unexpected output from cdk synth: %q", line)
-	}
-	tested := synthesizedConfig(t, "default")
-	require.NotEmpty(t, tested.templates)
-	require.Len(t, tested.yaml, 2, "both Studio templates")
-	files := []string{}
-	for name := range tested.templates {
-		files = append(files, name)
-	}
-	for _, path := range tested.yaml {
-		rel, err := filepath.Rel(tested.dir, path)
-		require.NoError(t, err)
-		files = append(files, rel)
-	}
-	for _, name := range files {
-		cli, err := os.ReadFile(filepath.Join(out, name))
-		require.NoError(t, err, "the CLI did not write %s", name)
-		inProcess, err := os.ReadFile(filepath.Join(tested.dir, name))
-		require.NoError(t, err)
-		assert.True(t, bytes.Equal(cli, inProcess), "%s differs between the CLI synth and the tested synth", name)
+	for name, studioTemplates := range map[string]int{"default": 0, "connections": 2} {
+		t.Run(name, func(t *testing.T) {
+			out := t.TempDir()
+			args := []string{"synth", "--quiet", "--output", out}
+			for key, value := range configurations[name] {
+				args = append(args, "-c", key+"="+fmt.Sprint(value))
+			}
+			stdout, stderr, err := cdk(t, args...)
+			require.NoError(t, err, stderr)
+			for _, line := range strings.Split(strings.TrimSpace(stdout+"\n"+stderr), "\n") {
+				assert.True(t, line == "" || strings.HasPrefix(line, "Successfully synthesized to ") || strings.HasPrefix(line, "Supply a stack id "),
+					"unexpected output from cdk synth: %q", line)
+			}
+			tested := synthesizedConfig(t, name)
+			require.NotEmpty(t, tested.templates)
+			require.Len(t, tested.yaml, studioTemplates, "the Studio templates")
+			files := []string{}
+			for name := range tested.templates {
+				files = append(files, name)
+			}
+			for _, path := range tested.yaml {
+				rel, err := filepath.Rel(tested.dir, path)
+				require.NoError(t, err)
+				files = append(files, rel)
+			}
+			for _, name := range files {
+				cli, err := os.ReadFile(filepath.Join(out, name))
+				require.NoError(t, err, "the CLI did not write %s", name)
+				inProcess, err := os.ReadFile(filepath.Join(tested.dir, name))
+				require.NoError(t, err)
+				assert.True(t, bytes.Equal(cli, inProcess), "%s differs between the CLI synth and the tested synth", name)
+			}
+		})
 	}
 }
 

@@ -31,7 +31,11 @@ func TestMain(m *testing.M) {
 // context (on top of cdk.json's).
 var configurations = map[string]map[string]any{
 	"default": nil,
+	// The Studio templates are on in connections, vpcstudio and sandbox: the
+	// templates with the organisation's defaults, in its VPC, and destroyed with
+	// their stacks.
 	"connections": {
+		"studio.enabled":    "true",
 		"modelBuild.source": "connection", "modelBuild.repository": "example-org/abalone-modelbuild",
 		"modelBuild.connectionArn": "arn:aws:codeconnections:eu-west-1:111111111111:connection/0c9a8b7d-1e2f-4a3b-9c8d-7e6f5a4b3c2d",
 		"modelDeploy.source":       "connection", "modelDeploy.repository": "example-org/abalone-modeldeploy",
@@ -60,10 +64,10 @@ var configurations = map[string]map[string]any{
 		"prod.vpc.id": "vpc-0f0e0d0c", "prod.vpc.subnetIds": "subnet-0f0e0d0c,subnet-0f0e0d0d", "prod.vpc.securityGroupIds": "sg-0f0e0d0c",
 	},
 	// The Studio templates of a platform whose projects run in its VPC.
-	"vpcstudio": {"vpc.id": "vpc-0a1b2c3d", "vpc.subnetIds": "subnet-0a1b2c3d,subnet-0a1b2c3e", "vpc.securityGroupIds": "sg-0a1b2c3d"},
+	"vpcstudio": {"studio.enabled": "true", "vpc.id": "vpc-0a1b2c3d", "vpc.subnetIds": "subnet-0a1b2c3d,subnet-0a1b2c3e", "vpc.securityGroupIds": "sg-0a1b2c3d"},
 	// A sandbox whose ModelBuild code is on GitHub and ModelDeploy code in CodeCommit.
 	"sandbox": {
-		"projectName": "Sandbox-Churn", "projectId": "p-sandbox01", "removalPolicy": "destroy",
+		"studio.enabled": "true", "projectName": "Sandbox-Churn", "projectId": "p-sandbox01", "removalPolicy": "destroy",
 		"logRetentionDays": "7", "modelBuild.branch": "develop",
 		"modelBuild.source": "connection", "modelBuild.repository": "example-org/churn-modelbuild",
 		"modelBuild.connectionArn": "arn:aws:codeconnections:eu-west-1:111111111111:connection/0c9a8b7d-1e2f-4a3b-9c8d-7e6f5a4b3c2d",

@@ -113,7 +113,7 @@ def test_a_studio_project(rehearsal):
             DomainName=DOMAIN, AuthMode="IAM", DefaultUserSettings={"ExecutionRole": "arn:aws:iam::{}:role/studio".format(ACCOUNT)},
             SubnetIds=["subnet-0123456789abcdef0"], VpcId="vpc-0123456789abcdef0", Tags=[{"Key": "team", "Value": "ml"}],
         )
-        r.run([CDK, "deploy", "StudioTemplates", "--require-approval", "never", "--output", out, "-c", "studio.domainId=" + domain["DomainArn"].split("/")[-1]])
+        r.run([CDK, "deploy", "StudioTemplates", "--require-approval", "never", "--output", out, "-c", "studio.enabled=true", "-c", "studio.domainId=" + domain["DomainArn"].split("/")[-1]])
         publishing = json.loads((out / "StudioTemplates.template.json").read_text())
         print_handling(publishing)
         cf = r.client("cloudformation")
