@@ -209,7 +209,7 @@ def test_a_studio_project(rehearsal):
         for name in (p.actions["DeployStaging"]["StackName"], p.actions["DeployProd"]["StackName"], p.stack, g.stack):
             cf.delete_stack(StackName=name)
             cf.get_waiter("stack_delete_complete").wait(StackName=name)
-        r.run([CDK, "destroy", "StudioTemplates", "--force", "--output", out])
+        r.run([CDK, "destroy", "StudioTemplates", "--force", "--output", out, "-c", "studio.enabled=true"])
         assert not r.stack_exists("sagemaker-mlops-studio-templates")
         objects = {o["Key"] for o in r.client("s3").list_objects_v2(Bucket=TEMPLATES_BUCKET).get("Contents", [])}
         assert not [k for k in objects if k.startswith("templates/")], "Studio lists nothing once unpublished"
