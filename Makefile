@@ -15,6 +15,13 @@ CDK    := $(TOOLS)/node_modules/.bin/cdk
 # lines (as the README's examples do): strip joins them into one command line.
 ARGS   ?=
 
+# The SageMaker containers the ModelBuild scripts run in have Python 3.12 and libraries
+# of their own (seedcode/modelbuild/tests/containers/): the scripts' tests also run in
+# a venv of each. Defined before the rules, whose prerequisites make expands as it
+# reads them (deps' list of venvs was empty when this came after it).
+CONTAINER_PYTHON ?= $(or $(shell python3.12 -c 'import sys; print(sys.executable)' 2>/dev/null),$(lastword $(sort $(wildcard $(HOME)/.pyenv/versions/3.12*/bin/python3.12))))
+CONTAINERS := sklearn-1.9-0 xgboost-3.2-0
+
 .PHONY: help deps synth test test-go test-seed test-python lint bench e2e clean seed-archive upgrade-modeldeploy
 
 help: ## List the targets.
@@ -78,11 +85,6 @@ test-go: deps ## Go tests: unit, synth assertions, cfn-lint, cdk-nag, the CDK CL
 test-seed: deps ## The ModelDeploy seed's own tests (resolver and test gate against moto, synthesis).
 	cd seedcode/modeldeploy && gofmt -l . | (! grep .) && go vet ./... && JSII_DEPRECATED=fail go test -count=1 ./...
 
-# The SageMaker containers the ModelBuild scripts run in have Python 3.12 and libraries
-# of their own (seedcode/modelbuild/tests/containers/): the scripts' tests also run in
-# a venv of each.
-CONTAINER_PYTHON ?= $(or $(shell python3.12 -c 'import sys; print(sys.executable)' 2>/dev/null),$(lastword $(sort $(wildcard $(HOME)/.pyenv/versions/3.12*/bin/python3.12))))
-CONTAINERS := sklearn-1.9-0 xgboost-3.2-0
 
 $(TOOLS)/container-%/.installed: seedcode/modelbuild/tests/containers/%.txt
 	@test -n "$(CONTAINER_PYTHON)" || { echo "The SageMaker containers run Python 3.12, which the container-version tests need: put python3.12 on PATH or set CONTAINER_PYTHON"; exit 1; }
