@@ -62,9 +62,15 @@ $(TOOLS)/.seed-go-modules: seedcode/modeldeploy/go.mod seedcode/modeldeploy/go.s
 
 deps: $(TOOLS)/node_modules/.installed $(TOOLS)/.go-modules $(TOOLS)/.seed-go-modules $(VENV)/.installed $(TOOLS)/bin/.awscli-$(AWSCLI) $(CONTAINERS:%=$(TOOLS)/container-%/.installed) ## Install the Go modules, the CDK CLI and Node, the Python venvs (tests, AWS CLI, containers).
 
-synth: $(TOOLS)/node_modules/.installed $(TOOLS)/.go-modules ## Synthesize every stack into cdk.out with cdk.json's settings (no AWS account needed).
-	$(CDK) synth --quiet $(strip $(ARGS))
-	@echo "Templates in cdk.out:" && ls cdk.out/*.template.json cdk.out/assembly-*/*.yaml 2>/dev/null
+# Where make synth writes the cloud assembly. The templates of an earlier synth are
+# removed first, so that it lists only this synth's (the Studio templates' assembly
+# only with studio.enabled).
+OUT ?= cdk.out
+
+synth: $(TOOLS)/node_modules/.installed $(TOOLS)/.go-modules ## Synthesize the app's stacks into cdk.out (OUT) with cdk.json's settings (no AWS account needed).
+	rm -rf $(OUT)/*.template.json $(OUT)/assembly-*
+	$(CDK) synth --quiet --output $(OUT) $(strip $(ARGS))
+	@echo "Templates in $(OUT):" && ls $(OUT)/*.template.json && { ls $(OUT)/assembly-*/*.yaml 2>/dev/null || true; }
 
 # staticcheck is run at its pinned version, so it is no dependency of the library.
 STATICCHECK := go run honnef.co/go/tools/cmd/staticcheck@v0.8.2

@@ -49,31 +49,37 @@ func TestReadmeExplainsEveryStatementOfTheLaunchRole(t *testing.T) {
 	}
 }
 
-// TestREADMESynthExamplesWork runs each `make synth ARGS='...'` example of the README's
-// shell blocks, as a reader would paste it: make must pass every line of ARGS to the
-// CDK CLI (the examples span lines), and the CLI must synthesize with them.
+// TestREADMESynthExamplesWork runs `make synth` as the README's first command does, and
+// each `make synth ARGS='...'` example of its shell blocks as a reader would paste it:
+// make must pass every line of ARGS to the CDK CLI (the examples span lines), and
+// make synth must succeed with them and write the templates.
 func TestREADMESynthExamplesWork(t *testing.T) {
 	root := testutil.RepoRoot()
 	readme, err := os.ReadFile(filepath.Join(root, "README.md"))
 	require.NoError(t, err)
 	examples := regexp.MustCompile("(?m)^make synth ARGS='([^']*)'$").FindAllStringSubmatch(string(readme), -1)
 	require.NotEmpty(t, examples, "the README shows no make synth example in a shell block")
-	for _, example := range examples {
-		args := strings.Fields(example[1])
-		dry, err := exec.Command("make", "-s", "-n", "-C", root, "synth", "ARGS="+example[1]).CombinedOutput()
-		require.NoError(t, err, "%s", dry)
-		var command string
-		for _, line := range strings.Split(string(dry), "\n") {
-			if strings.Contains(line, " synth --quiet") {
-				command = line
+	require.Contains(t, string(readme), "\nmake synth   #", "the README's first command")
+	for _, example := range append([][]string{{"", ""}}, examples...) {
+		if args := strings.Fields(example[1]); len(args) > 0 {
+			dry, err := exec.Command("make", "-s", "-n", "-C", root, "synth", "ARGS="+example[1]).CombinedOutput()
+			require.NoError(t, err, "%s", dry)
+			var command string
+			for _, line := range strings.Split(string(dry), "\n") {
+				if strings.Contains(line, " synth --quiet") {
+					command = line
+				}
 			}
+			assert.Contains(t, command, args[len(args)-1], "make drops ARGS after a line break")
 		}
-		assert.Contains(t, command, args[len(args)-1], "make drops ARGS after a line break")
 
 		out := t.TempDir()
-		stdout, stderr, err := cdk(t, append([]string{"synth", "--quiet", "--output", out}, args...)...)
-		require.NoError(t, err, "%s%s", stdout, stderr)
+		cmd := exec.Command("make", "-s", "-C", root, "synth", "OUT="+out, "ARGS="+example[1])
+		cmd.Env = append(os.Environ(), "JSII_DEPRECATED=fail")
+		output, err := cmd.CombinedOutput()
+		require.NoError(t, err, "make synth ARGS=%q: %s", example[1], output)
 		templates, _ := filepath.Glob(filepath.Join(out, "*.template.json"))
 		assert.NotEmpty(t, templates)
+		assert.Contains(t, string(output), filepath.Join(out, "Project.template.json"), "make synth lists the templates it wrote")
 	}
 }
