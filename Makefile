@@ -91,7 +91,6 @@ test-go: deps ## Go tests: unit, synth assertions, cfn-lint, cdk-nag, the CDK CL
 test-seed: deps ## The ModelDeploy seed's own tests (resolver and test gate against moto, synthesis).
 	cd seedcode/modeldeploy && gofmt -l . | (! grep .) && go vet ./... && JSII_DEPRECATED=fail go test -count=1 ./...
 
-
 $(TOOLS)/container-%/.installed: seedcode/modelbuild/tests/containers/%.txt
 	@test -n "$(CONTAINER_PYTHON)" || { echo "The SageMaker containers run Python 3.12, which the container-version tests need: put python3.12 on PATH or set CONTAINER_PYTHON"; exit 1; }
 	rm -rf $(TOOLS)/container-$*
