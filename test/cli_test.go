@@ -30,28 +30,54 @@ func cdk(t *testing.T, args ...string) (string, string, error) {
 	return stdout.String(), stderr.String(), err
 }
 
-// TestCLISynthPrintsNoWarningAndMatchesTheTestedTemplates synthesizes the app with the
-// real CDK CLI and cdk.json, as `make synth` does (and as `make synth` with the
-// configuration's -c values does, for one with the Studio templates on): it prints no
-// warning of any kind (only the CLI's own success line for a multi-stack app), and
-// writes byte for byte the templates the other tests check (the Studio templates' JSON
-// and YAML included), so those tests check what is deployed and synthesis is
-// deterministic. The CLI prints its messages to stderr, or to stdout when CI=true is
-// set (as CI systems do), so both streams are read: with --quiet neither holds a template.
+// makeSynth runs `make synth` in the repository root with args as its ARGS and out as
+// its output directory, as a user runs it (not as a sub-make of `make test`, whose
+// jobserver it would otherwise inherit and warn about), and returns what it printed
+// (make's, the CLI's) and its exit error.
+func makeSynth(t *testing.T, out, args string) (string, error) {
+	t.Helper()
+	cmd := makeCommand("-s", "-C", testutil.RepoRoot(), "synth", "OUT="+out, "ARGS="+args)
+	cmd.Env = append(cmd.Env, "JSII_DEPRECATED=fail")
+	output, err := cmd.CombinedOutput()
+	return string(output), err
+}
+
+// makeCommand is make with args and the environment without a parent make's settings.
+func makeCommand(args ...string) *exec.Cmd {
+	cmd := exec.Command("make", args...)
+	for _, v := range os.Environ() {
+		if name, _, _ := strings.Cut(v, "="); name != "MAKEFLAGS" && name != "MFLAGS" && name != "MAKELEVEL" {
+			cmd.Env = append(cmd.Env, v)
+		}
+	}
+	return cmd
+}
+
+// TestCLISynthPrintsNoWarningAndMatchesTheTestedTemplates runs `make synth` (the real
+// CDK CLI with cdk.json), as the README's first command does, and with the -c values of
+// a configuration with the Studio templates on: it succeeds and prints no warning of
+// any kind (only the CLI's own success line for a multi-stack app and make's list of
+// the templates), and writes byte for byte the templates the other tests check (the
+// Studio templates' JSON and YAML included), so those tests check what is deployed and
+// synthesis is deterministic. The CLI prints its messages to stderr, or to stdout when
+// CI=true is set (as CI systems do), so both are read: with --quiet neither holds a
+// template.
 func TestCLISynthPrintsNoWarningAndMatchesTheTestedTemplates(t *testing.T) {
 	for name, studioTemplates := range map[string]int{"default": 0, "connections": 2} {
 		t.Run(name, func(t *testing.T) {
 			out := t.TempDir()
-			args := []string{"synth", "--quiet", "--output", out}
+			var args []string
 			for key, value := range configurations[name] {
-				args = append(args, "-c", key+"="+fmt.Sprint(value))
+				args = append(args, "-c "+key+"="+fmt.Sprint(value))
 			}
-			stdout, stderr, err := cdk(t, args...)
-			require.NoError(t, err, stderr)
-			for _, line := range strings.Split(strings.TrimSpace(stdout+"\n"+stderr), "\n") {
-				assert.True(t, line == "" || strings.HasPrefix(line, "Successfully synthesized to ") || strings.HasPrefix(line, "Supply a stack id "),
-					"unexpected output from cdk synth: %q", line)
+			output, err := makeSynth(t, out, strings.Join(args, " "))
+			require.NoError(t, err, output)
+			for _, line := range strings.Split(strings.TrimSpace(output), "\n") {
+				assert.True(t, line == "" || strings.HasPrefix(line, "Successfully synthesized to ") || strings.HasPrefix(line, "Supply a stack id ") ||
+					line == "Templates in "+out+":" || strings.HasPrefix(line, out+"/"),
+					"unexpected output from make synth: %q", line)
 			}
+			assert.Contains(t, output, filepath.Join(out, "Project.template.json"), "make synth lists the templates it wrote")
 			tested := synthesizedConfig(t, name)
 			require.NotEmpty(t, tested.templates)
 			require.Len(t, tested.yaml, studioTemplates, "the Studio templates")

@@ -2,7 +2,6 @@ package test
 
 import (
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -49,10 +48,10 @@ func TestReadmeExplainsEveryStatementOfTheLaunchRole(t *testing.T) {
 	}
 }
 
-// TestREADMESynthExamplesWork runs `make synth` as the README's first command does, and
-// each `make synth ARGS='...'` example of its shell blocks as a reader would paste it:
-// make must pass every line of ARGS to the CDK CLI (the examples span lines), and
-// make synth must succeed with them and write the templates.
+// TestREADMESynthExamplesWork runs each `make synth ARGS='...'` example of the README's
+// shell blocks, as a reader would paste it: make must pass every line of ARGS to the
+// CDK CLI (the examples span lines), and make synth must succeed with them and write
+// the templates. The README's first command, `make synth` alone, is the CLI test's.
 func TestREADMESynthExamplesWork(t *testing.T) {
 	root := testutil.RepoRoot()
 	readme, err := os.ReadFile(filepath.Join(root, "README.md"))
@@ -60,26 +59,23 @@ func TestREADMESynthExamplesWork(t *testing.T) {
 	examples := regexp.MustCompile("(?m)^make synth ARGS='([^']*)'$").FindAllStringSubmatch(string(readme), -1)
 	require.NotEmpty(t, examples, "the README shows no make synth example in a shell block")
 	require.Contains(t, string(readme), "\nmake synth   #", "the README's first command")
-	for _, example := range append([][]string{{"", ""}}, examples...) {
-		if args := strings.Fields(example[1]); len(args) > 0 {
-			dry, err := exec.Command("make", "-s", "-n", "-C", root, "synth", "ARGS="+example[1]).CombinedOutput()
-			require.NoError(t, err, "%s", dry)
-			var command string
-			for _, line := range strings.Split(string(dry), "\n") {
-				if strings.Contains(line, " synth --quiet") {
-					command = line
-				}
+	for _, example := range examples {
+		args := strings.Fields(example[1])
+		dry, err := makeCommand("-s", "-n", "-C", root, "synth", "ARGS="+example[1]).CombinedOutput()
+		require.NoError(t, err, "%s", dry)
+		var command string
+		for _, line := range strings.Split(string(dry), "\n") {
+			if strings.Contains(line, " synth --quiet") {
+				command = line
 			}
-			assert.Contains(t, command, args[len(args)-1], "make drops ARGS after a line break")
 		}
+		assert.Contains(t, command, args[len(args)-1], "make drops ARGS after a line break")
 
 		out := t.TempDir()
-		cmd := exec.Command("make", "-s", "-C", root, "synth", "OUT="+out, "ARGS="+example[1])
-		cmd.Env = append(os.Environ(), "JSII_DEPRECATED=fail")
-		output, err := cmd.CombinedOutput()
+		output, err := makeSynth(t, out, example[1])
 		require.NoError(t, err, "make synth ARGS=%q: %s", example[1], output)
 		templates, _ := filepath.Glob(filepath.Join(out, "*.template.json"))
 		assert.NotEmpty(t, templates)
-		assert.Contains(t, string(output), filepath.Join(out, "Project.template.json"), "make synth lists the templates it wrote")
+		assert.Contains(t, output, filepath.Join(out, "Project.template.json"), "make synth lists the templates it wrote")
 	}
 }
