@@ -34,6 +34,7 @@ Each step prints its duration; nothing asserts on time.
 from __future__ import annotations
 
 import json
+import re
 import time
 
 import pytest
@@ -226,24 +227,23 @@ def test_the_whole_flow(rehearsal):
         print("   job definitions created in moto for both endpoints (baseline, captured data, monitoring-<stage>/ output) and")
         print("   their drift alarms; placeholder: the monitoring schedules (moto 5.2.5 has none; the synth tests check them)")
 
-    with step("7. failures: a failing test stops the Build stage; a failing test gate keeps prod away"):
-        # A second project, so that its staging stack is created, not updated: moto does
-        # not carry a replaced model over to the endpoint config on stack updates.
-        q = Project(r, "p-gatefails01")
-        q.deploy()
-        version = q.register("Approved")
+    with step("7. failures: a failing test stops the Build stage; a failing test gate keeps prod as it was"):
         failing = "package main\n\nimport \"testing\"\n\nfunc TestAChangeThatBreaks(t *testing.T) { t.Fatal(\"a broken change\") }\n"
-        proc = q.build(r.workdir / "build-q-broken", check=False, change={"broken_test.go": failing})
+        proc = p.build(r.workdir / "build-broken", check=False, change={"broken_test.go": failing})
         assert proc.returncode != 0 and "a broken change" in proc.stdout + proc.stderr, proc.stdout
-        assert not (r.workdir / "build-q-broken" / "deploy.env").exists(), "no decision: the stages after Build do not run"
-        kept = r.client("s3").list_objects_v2(Bucket="sagemaker-project-" + q.id, Prefix="codebuild-cache/").get("Contents", [])
-        assert kept == [], "a failing test keeps nothing compiled: every execution of that code fails the same way"
+        assert not (r.workdir / "build-broken" / "deploy.env").exists(), "no decision: the stages after Build do not run"
+        broken = re.search(r"Build: new code \(([0-9a-f]{40})\)", proc.stdout).group(1)
+        prefix = r.project_env("sagemaker-{}-modeldeploy".format(p.group))["BUILD_STORE"].split("/", 3)[3]
+        kept = [o["Key"] for o in r.client("s3").list_objects_v2(Bucket="sagemaker-project-" + p.id, Prefix=prefix).get("Contents", [])]
+        assert kept and not [k for k in kept if broken in k], "a failing test keeps nothing compiled for its code (every execution of it fails the same way), only the code that passed: {}".format(kept)
         print("   a change whose test fails stops the Build stage, and nothing compiled is kept for it")
-        q.build(r.workdir / "build-q")
-        outcome = q.after_build(r.workdir / "build-q", ["<html>model server error</html>"] * 24)
+
+        version = p.register("Approved")
+        p.build(r.workdir / "build-gate-fails")
+        outcome = p.after_build(r.workdir / "build-gate-fails", ["<html>model server error</html>"] * 24)
         assert outcome.startswith('stopped at TestStaging: FAILED: call 1 (row 0): the answer "<html>model server error</html>" is not a number'), outcome
-        assert q.endpoint("staging")["package"] == version
-        assert not r.stack_exists(q.actions["DeployProd"]["StackName"]), "nothing untested reaches production"
+        assert (p.served("staging"), p.served("prod")) == (version, monitored), "prod keeps the version it served: nothing untested reaches it"
+        print("   a failing test gate stops the pipeline at TestStaging: staging runs the new version, prod the one it ran")
 
     with step("8. clean up as the walkthrough's step 6 says, check what is retained"):
         cf = r.client("cloudformation")
@@ -259,7 +259,7 @@ def test_the_whole_flow(rehearsal):
             assert not r.stack_exists(p.actions["Deploy" + stage.capitalize()]["StackName"])
         assert not r.stack_exists(p.stack)
         assert sm.describe_model_package_group(ModelPackageGroupName=p.group)["ModelPackageGroupName"] == p.group, "the registry is retained"
-        assert len(sm.list_model_packages(ModelPackageGroupName=p.group)["ModelPackageSummaryList"]) == 5, "with its versions"
+        assert len(sm.list_model_packages(ModelPackageGroupName=p.group)["ModelPackageSummaryList"]) == 6, "with its versions"
         r.client("s3").head_bucket(Bucket="sagemaker-project-" + p.id)  # the artifacts are retained
         codecommit = r.client("codecommit")
         for repo in ("modelbuild", "modeldeploy"):
