@@ -46,6 +46,8 @@ class Rehearsal:
     def __init__(self, port: int, workdir: Path):
         self.port = port
         self.bootstrapped = False
+        # The first copy of each seed asset, by name (see Project.checkout).
+        self.seeds: dict[str, Path] = {}
         self.workdir = workdir
         self.env = dict(
             os.environ,
@@ -171,11 +173,13 @@ class Project:
         """The source artifact as CodeBuild extracts it for a build: a fresh copy of the
         ModelDeploy repository's seed as the stack bundled it in the directory name of
         the work directory, with change's files (name: text) written over it. The
-        rehearsals use one directory for every build, so that this machine's Go test
-        cache serves them all."""
+        rehearsals use one directory for every build, and copy each seed asset from
+        the first project's copy of it (an asset's name is the hash of its files), so
+        that this machine's Go test cache serves every build of the same code, as it
+        keys the files the tests read by their times too."""
         src = self.r.workdir / name
         shutil.rmtree(src, ignore_errors=True)
-        shutil.copytree(self.seed, src)
+        shutil.copytree(self.r.seeds.setdefault(self.seed.name, self.seed), src)
         for name, text in (change or {}).items():
             (src / name).write_text(text)
         return src
