@@ -1,7 +1,6 @@
 package test
 
 import (
-	"os/exec"
 	"regexp"
 	"strings"
 	"testing"
@@ -17,7 +16,7 @@ import (
 func TestMakeDepsInstallsEveryToolOfTheTests(t *testing.T) {
 	// -p prints make's database (rules with their prerequisites expanded); -q runs
 	// nothing and exits 1 when a target is out of date, which is no error here.
-	out, _ := exec.Command("make", "-pnq", "-C", testutil.RepoRoot(), "deps").Output()
+	out, _ := makeCommand("-pnq", "-C", testutil.RepoRoot(), "deps").Output()
 	prerequisites := func(target string) []string {
 		m := regexp.MustCompile("(?m)^" + target + ":(.*)$").FindStringSubmatch(string(out))
 		if m == nil {
